@@ -1,0 +1,127 @@
+// The configuration schema: the single source of the config's types, defaults and
+// documentation (the README's reference is generated from it by scripts/config-docs.ts).
+// Input is untrusted: a TOML file and POSTWARDEN_* environment variables.
+
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+/** `host:port`, `[ipv6]:port`, or the empty string that disables a listener. */
+export const LISTENER_FORMAT = '"host:port", "[ipv6]:port" or "" to disable';
+
+export function parseHostPort(value: string): { host: string; port: number } | undefined {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):([0-9]{1,5})$/.exec(value);
+  if (!match) return undefined;
+  const host = match[1] ?? match[2] ?? '';
+  if (match[1] !== undefined && isIP(host) !== 6) return undefined;
+  const port = Number(match[3]);
+  if (port > 65535) return undefined;
+  return { host, port };
+}
+
+const listener = (fallback: string, doc: string) =>
+  z
+    .string()
+    .refine((v) => v === '' || parseHostPort(v) !== undefined, { message: `expected ${LISTENER_FORMAT}` })
+    .default(fallback)
+    .describe(doc);
+
+const pool = z
+  .object({
+    addresses: z.array(z.string().refine((v) => isIP(v) !== 0, { message: 'expected an IP address' })).default([])
+      .describe('Source addresses this pool sends from.'),
+    helo: z.string().default('').describe('EHLO name for connections from this pool (default: hostname).'),
+    dedicated_to: z.array(z.string()).default([])
+      .describe('Sender domains that own this pool; empty means the pool is shared.'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    hostname: z.string().min(1).default('localhost')
+      .describe('The name this server uses for itself: SMTP greeting, EHLO, Received headers, certificates.'),
+    data_dir: z.string().min(1).default('data')
+      .describe('Directory for the database, message blobs, keys and certificates (relative to the working directory).'),
+    listen: z
+      .object({
+        smtp: listener('0.0.0.0:25', 'SMTP for incoming mail (MX).'),
+        submission: listener('0.0.0.0:587', 'Message submission with STARTTLS (RFC 6409).'),
+        submissions: listener('0.0.0.0:465', 'Message submission over implicit TLS (RFC 8314).'),
+        imap: listener('0.0.0.0:143', 'IMAP with STARTTLS.'),
+        imaps: listener('0.0.0.0:993', 'IMAP over implicit TLS.'),
+        pop3: listener('0.0.0.0:110', 'POP3 with STLS.'),
+        pop3s: listener('0.0.0.0:995', 'POP3 over implicit TLS.'),
+        http: listener('127.0.0.1:8025', 'Admin web interface and HTTP API.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Listeners. Each is "host:port"; an empty string disables it.'),
+    tls: z
+      .object({
+        cert: z.string().default('').describe('PEM certificate chain file; empty: a self-signed certificate in data_dir.'),
+        key: z.string().default('').describe('PEM private key file for cert.'),
+        min_version: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2').describe('Oldest TLS version accepted.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('TLS certificate. Reloaded on SIGHUP.'),
+    storage: z
+      .object({
+        driver: z.enum(['sqlite', 'postgres']).default('sqlite').describe('Metadata store: "sqlite" (one process) or "postgres" (shared by several).'),
+        url: z.string().default('').describe('PostgreSQL connection URL (driver = "postgres").'),
+        encryption: z.boolean().default(true).describe('Encrypt message blobs at rest (AES-256-GCM, one key per account).'),
+        master_key: z.string().default('')
+          .describe('Master key (64 hex digits) that wraps account keys; empty: data_dir/master.key, created on first start.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Where mail and metadata live.'),
+    dns: z
+      .object({
+        servers: z.array(z.string().refine((v) => isIP(v) !== 0 || isIP(parseHostPort(v)?.host ?? '') !== 0, { message: 'expected "ip" or "ip:port"' })).default([])
+          .describe('DNS resolvers ("ip" or "ip:port"); empty: the system resolver.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Name resolution.'),
+    delivery: z
+      .object({
+        port: z.number().int().min(1).max(65535).default(25).describe('Destination port for outbound SMTP (tests override it).'),
+        relay: z.string().refine((v) => v === '' || parseHostPort(v) !== undefined, { message: 'expected "host:port" or ""' }).default('')
+          .describe('Smarthost "host:port" for all outbound mail; empty: deliver directly to MX hosts.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Outbound delivery.'),
+    pools: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), pool).default({})
+      .describe('Sending IP pools, one [pools.NAME] table each.'),
+    auth: z
+      .object({
+        cache_ttl_seconds: z.number().int().min(0).default(3600).describe('How long a verified login stays cached (0 disables the cache).'),
+        cache_size: z.number().int().min(1).default(10000).describe('Most logins kept in the authentication cache.'),
+        throttle_free_failures: z.number().int().min(0).default(3).describe('Failed logins (per IP and per account) before delays start.'),
+        lockout_failures: z.number().int().min(1).default(10).describe('Failed logins after which the IP or account is locked out.'),
+        lockout_seconds: z.number().int().min(1).default(900).describe('How long a lockout lasts, and how long failures are remembered.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Authentication cache and login throttling.'),
+    server: z
+      .object({
+        shutdown_grace_seconds: z.number().min(0).default(30).describe('On SIGTERM, how long open sessions may finish before they are closed.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Process life.'),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').describe('Log level.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Logging (JSON lines; pretty on a terminal).'),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ListenerName = keyof Config['listen'];
+export const LISTENER_NAMES = Object.keys(configSchema.shape.listen.unwrap().shape) as ListenerName[];
