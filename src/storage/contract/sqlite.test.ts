@@ -1,0 +1,21 @@
+// The storage contract against the SQLite adapter, each store in a fresh temporary directory.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { masterKeyFromHex } from '../crypto/master-key.ts';
+import { openSqliteStorage } from '../sqlite/open.ts';
+import { TEST_MASTER_KEY_HEX } from './harness.ts';
+import { storageContract } from './suite.ts';
+
+storageContract({
+  name: 'sqlite',
+  async fresh() {
+    const dataDir = await mkdtemp(join(tmpdir(), 'postwarden-contract-'));
+    return {
+      open: () => openSqliteStorage({ dataDir, master: masterKeyFromHex(TEST_MASTER_KEY_HEX) }),
+      childArgs: ['sqlite', dataDir],
+      destroy: () => rm(dataDir, { recursive: true, force: true }),
+    };
+  },
+});

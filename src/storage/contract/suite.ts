@@ -1,0 +1,17 @@
+// The one storage contract suite (house rule 6): every verb, concurrency and crash safety,
+// run unchanged against each adapter (sqlite.test.ts, postgres.test.ts).
+
+import { concurrencyContract } from './concurrency.ts';
+import { crashContract } from './crash.ts';
+import { directoryContract } from './directory.ts';
+import type { ContractAdapter } from './harness.ts';
+import { mailboxContract } from './mailboxes.ts';
+import { messageContract } from './messages.ts';
+
+export function storageContract(adapter: ContractAdapter): void {
+  directoryContract(adapter);
+  mailboxContract(adapter);
+  messageContract(adapter);
+  concurrencyContract(adapter);
+  crashContract(adapter);
+}

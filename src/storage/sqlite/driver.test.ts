@@ -1,0 +1,115 @@
+// The SQLite driver's group commit: concurrent writes share one commit, a failing unit rolls
+// back only itself, results and commit hooks come only after the commit, and readers never
+// see a batch's uncommitted rows.
+
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { SqliteDriver } from './driver.ts';
+
+async function withDriver(fn: (driver: SqliteDriver) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'postwarden-driver-'));
+  const driver = new SqliteDriver({ path: join(dir, 'test.db'), migrate: (db) => db.exec('CREATE TABLE IF NOT EXISTS t (n INTEGER PRIMARY KEY)') });
+  try {
+    await fn(driver);
+  } finally {
+    await driver.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const count = (driver: SqliteDriver) => driver.read(async (q) => (await q.get<{ n: number }>('SELECT COUNT(*) AS n FROM t'))?.n);
+
+describe('sqlite driver', () => {
+  it('commits concurrent writers together; a failing unit rolls back alone', async () => {
+    await withDriver(async (driver) => {
+      const writes = Array.from({ length: 20 }, (_, n) =>
+        driver.write(async (tx) => {
+          await tx.run('INSERT INTO t (n) VALUES (?)', [n]);
+          if (n === 7) throw new Error('unit 7 fails');
+          return n;
+        }),
+      );
+      const settled = await Promise.allSettled(writes);
+      assert.equal(settled.filter((s) => s.status === 'rejected').length, 1);
+      assert.equal((settled[7] as PromiseRejectedResult).reason.message, 'unit 7 fails');
+      assert.equal(await count(driver), 19);
+      const rows = await driver.read((q) => q.all<{ n: number }>('SELECT n FROM t ORDER BY n'));
+      assert.ok(!rows.some((row) => row.n === 7));
+    });
+  });
+
+  it('resolves and runs commit hooks only after the commit; never for a rolled-back unit', async () => {
+    await withDriver(async (driver) => {
+      const events: string[] = [];
+      let seenInsideBeforeCommit: number | undefined;
+      const ok = driver.write(async (tx) => {
+        await tx.run('INSERT INTO t (n) VALUES (1)');
+        seenInsideBeforeCommit = await count(driver);
+        tx.afterCommit(() => events.push('commit-ok'));
+        tx.finally(() => events.push('end-ok'));
+        return 'ok';
+      });
+      const failed = driver.write(async (tx) => {
+        tx.afterCommit(() => events.push('commit-failed'));
+        tx.finally(() => events.push('end-failed'));
+        throw new Error('no');
+      });
+      assert.equal(await ok, 'ok');
+      await assert.rejects(failed);
+      assert.equal(seenInsideBeforeCommit, 0, 'the reader does not see uncommitted rows');
+      assert.deepEqual(events, ['commit-ok', 'end-ok', 'end-failed']);
+    });
+  });
+
+  it('rolls back a savepoint without losing the rest of the unit', async () => {
+    await withDriver(async (driver) => {
+      await driver.write(async (tx) => {
+        await tx.run('INSERT INTO t (n) VALUES (1)');
+        await assert.rejects(
+          tx.savepoint(async () => {
+            await tx.run('INSERT INTO t (n) VALUES (2)');
+            throw new Error('inner');
+          }),
+        );
+        await tx.run('INSERT INTO t (n) VALUES (3)');
+      });
+      const rows = await driver.read((q) => q.all<{ n: number }>('SELECT n FROM t ORDER BY n'));
+      assert.deepEqual(rows.map((row) => row.n), [1, 3]);
+    });
+  });
+
+  it('fails the whole batch when COMMIT fails, and every writer hears it', async () => {
+    await withDriver(async (driver) => {
+      // A deferred foreign-key violation is only detected at COMMIT.
+      await driver.write(async (tx) => {
+        await tx.run('CREATE TABLE parent (id INTEGER PRIMARY KEY)');
+        await tx.run('CREATE TABLE child (p INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)');
+      });
+      const hooks: string[] = [];
+      const a = driver.write(async (tx) => {
+        await tx.run('INSERT INTO t (n) VALUES (1)');
+        tx.afterCommit(() => hooks.push('a'));
+      });
+      const b = driver.write(async (tx) => {
+        await tx.run('INSERT INTO child (p) VALUES (42)');
+      });
+      await assert.rejects(a);
+      await assert.rejects(b);
+      assert.deepEqual(hooks, []);
+      assert.equal(await count(driver), 0);
+      await driver.write(async (tx) => tx.run('INSERT INTO t (n) VALUES (5)'));
+      assert.equal(await count(driver), 1, 'the driver works after a failed commit');
+    });
+  });
+
+  it('refuses work after close and closes only once', async () => {
+    await withDriver(async (driver) => {
+      await driver.close();
+      await driver.close();
+      await assert.rejects(driver.write(async () => 1), /closed/);
+    });
+  });
+});

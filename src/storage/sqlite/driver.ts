@@ -1,0 +1,200 @@
+// SQLite driver over node:sqlite with group commit.
+//
+// Durability: WAL journal with synchronous=FULL, so a COMMIT returns only after the WAL is
+// fsync'd (https://sqlite.org/pragma.html#pragma_synchronous). Writes queue up and run as
+// units inside one BEGIN IMMEDIATE … COMMIT, each unit in its own savepoint: one fsync is
+// shared by every writer that arrived while the previous commit was running, and a failing
+// unit rolls back only itself. Results are released only after COMMIT returns.
+//
+// Reads use a second, read-only connection, so they never see a batch's uncommitted rows.
+
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { SqlDriver, SqlQueries, SqlTransaction, SqlValue } from '../sql/driver.ts';
+
+/** Most units in one commit; bounds the time the write lock is held. */
+export const MAX_UNITS_PER_COMMIT = 256;
+/** How long a connection waits for another process's lock (ms). */
+export const BUSY_TIMEOUT_MS = 10_000;
+
+interface Unit {
+  readonly fn: (tx: SqlTransaction) => Promise<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+class Connection implements SqlQueries {
+  private readonly statements = new Map<string, StatementSync>();
+  readonly db: DatabaseSync;
+
+  constructor(db: DatabaseSync) {
+    this.db = db;
+  }
+
+  private prepare(sql: string): StatementSync {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return this.prepare(sql).all(...params) as T[];
+  }
+
+  async get<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
+    return this.prepare(sql).get(...params) as T | undefined;
+  }
+
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {
+    const result = this.prepare(sql).run(...params);
+    return { changes: Number(result.changes) };
+  }
+}
+
+class Transaction implements SqlTransaction {
+  private readonly connection: Connection;
+  private depth = 0;
+  readonly commitHooks: (() => void)[] = [];
+  readonly endHooks: (() => void)[] = [];
+
+  constructor(connection: Connection) {
+    this.connection = connection;
+  }
+
+  all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    return this.connection.all<T>(sql, params);
+  }
+  get<T>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
+    return this.connection.get<T>(sql, params);
+  }
+  run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }> {
+    return this.connection.run(sql, params);
+  }
+
+  async savepoint<T>(fn: () => Promise<T>): Promise<T> {
+    const name = `sp${++this.depth}`;
+    this.connection.db.exec(`SAVEPOINT ${name}`);
+    try {
+      const value = await fn();
+      this.connection.db.exec(`RELEASE ${name}`);
+      return value;
+    } catch (error) {
+      this.connection.db.exec(`ROLLBACK TO ${name}; RELEASE ${name}`);
+      throw error;
+    } finally {
+      this.depth--;
+    }
+  }
+
+  afterCommit(fn: () => void): void {
+    this.commitHooks.push(fn);
+  }
+
+  finally(fn: () => void): void {
+    this.endHooks.push(fn);
+  }
+}
+
+export interface SqliteDriverOptions {
+  readonly path: string;
+  /** Runs on the writer connection before anything else (migrations). */
+  readonly migrate: (db: DatabaseSync) => void;
+}
+
+export class SqliteDriver implements SqlDriver {
+  private readonly writer: Connection;
+  private readonly reader: Connection;
+  private readonly queue: Unit[] = [];
+  private draining: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(options: SqliteDriverOptions) {
+    const writerDb = new DatabaseSync(options.path, { timeout: BUSY_TIMEOUT_MS, enableForeignKeyConstraints: true });
+    writerDb.exec('PRAGMA journal_mode = WAL');
+    writerDb.exec('PRAGMA synchronous = FULL');
+    options.migrate(writerDb);
+    this.writer = new Connection(writerDb);
+    const readerDb = new DatabaseSync(options.path, { timeout: BUSY_TIMEOUT_MS, readOnly: true });
+    this.reader = new Connection(readerDb);
+  }
+
+  async read<T>(fn: (q: SqlQueries) => Promise<T>): Promise<T> {
+    this.assertOpen();
+    return fn(this.reader);
+  }
+
+  write<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.closed) return reject(new Error('storage is closed'));
+      this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      this.draining ??= this.drainSoon();
+    });
+  }
+
+  private async drainSoon(): Promise<void> {
+    // Let every writer that is ready in this turn of the event loop join the first batch.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      while (this.queue.length > 0) {
+        await this.runBatch(this.queue.splice(0, MAX_UNITS_PER_COMMIT));
+      }
+    } finally {
+      this.draining = undefined;
+    }
+  }
+
+  private async runBatch(batch: Unit[]): Promise<void> {
+    const db = this.writer.db;
+    try {
+      db.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      for (const unit of batch) unit.reject(error);
+      return;
+    }
+    const done: { unit: Unit; value: unknown; tx: Transaction }[] = [];
+    const all: Transaction[] = [];
+    for (const unit of batch) {
+      const tx = new Transaction(this.writer);
+      all.push(tx);
+      try {
+        const value = await tx.savepoint(() => unit.fn(tx));
+        done.push({ unit, value, tx });
+      } catch (error) {
+        unit.reject(error);
+      }
+    }
+    let committed = false;
+    try {
+      db.exec('COMMIT');
+      committed = true;
+    } catch (error) {
+      if (db.isTransaction) db.exec('ROLLBACK');
+      for (const entry of done) entry.unit.reject(error);
+    }
+    // Commit hooks run before end hooks: a blob staged by one unit stays guarded while another
+    // unit's commit hook decides whether an unreferenced blob file may be unlinked.
+    if (committed) for (const entry of done) for (const hook of entry.tx.commitHooks) hook();
+    for (const tx of all) for (const hook of tx.endHooks) hook();
+    if (committed) for (const entry of done) entry.unit.resolve(entry.value);
+  }
+
+  /** Copies the WAL into the database and truncates it, so deleted rows leave no copy behind. */
+  async checkpoint(): Promise<void> {
+    while (this.draining) await this.draining;
+    this.writer.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('storage is closed');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    while (this.draining) await this.draining;
+    this.closed = true;
+    this.reader.db.close();
+    this.writer.db.close();
+  }
+}
