@@ -145,6 +145,20 @@ export function directoryContract(adapter: ContractAdapter): void {
     });
   });
 
+  describe(`${adapter.name}: encryption at rest`, () => {
+    it('stores no message bytes in the clear, and refuses to open with another master key', async () => {
+      await withStore(adapter, async (storage, store) => {
+        const { account, inbox } = await fixture(storage);
+        const marker = 'PLAINTEXT-MARKER-7f3a';
+        await storage.appendMessages([{ accountId: account.id, mailboxId: inbox.id, raw: message(marker, `${marker}\r\n`) }]);
+        const blobs = await store.rawBlobs();
+        assert.equal(blobs.length, 1);
+        for (const blob of blobs) assert.equal(Buffer.from(blob).includes(marker), false, 'the blob at rest is encrypted');
+        await assert.rejects(store.openWithMasterKey('00'.repeat(32)), /master key does not match/);
+      });
+    });
+  });
+
   describe(`${adapter.name}: aliases`, () => {
     it('sets, replaces, lists, resolves and deletes aliases', async () => {
       await withStore(adapter, async (storage) => {

@@ -9,6 +9,10 @@ import type { MailError } from '../mail-error.ts';
 export interface TestStore {
   /** Opens a new handle on this store (a second writer, or a reopen after a crash). */
   open(): Promise<Storage>;
+  /** Opens the store with another master key (which must be refused). */
+  openWithMasterKey(hex: string): Promise<Storage>;
+  /** Every stored blob exactly as it sits at rest (files or database rows). */
+  rawBlobs(): Promise<Uint8Array[]>;
   /** Arguments that let contract/crash-child.ts open this same store in another process. */
   readonly childArgs: readonly string[];
   destroy(): Promise<void>;

@@ -112,6 +112,12 @@ export function messageContract(adapter: ContractAdapter): void {
         assert.deepEqual(conditional.modified, [1, 3]);
         assert.deepEqual(conditional.updated.map((m) => m.uid), [2]);
         assert.equal(failure(await storage.updateFlags(account.id, inbox.id, [1], { mode: 'add', flags: ['\\Recent'] })).code, 'invalid');
+        const many = Array.from({ length: 40 }, (_, i) => `k${i}`);
+        unwrap(await storage.updateFlags(account.id, inbox.id, [2], { mode: 'add', flags: many }));
+        const more = Array.from({ length: 40 }, (_, i) => `m${i}`);
+        assert.equal(failure(await storage.updateFlags(account.id, inbox.id, [2], { mode: 'add', flags: more })).code, 'limit');
+        const kept = unwrap(await storage.listMessages(account.id, inbox.id, { uidFrom: 2, uidTo: 2 }));
+        assert.equal(kept[0]?.flags.filter((f) => f.startsWith('m')).length, 0, 'a refused change changes nothing');
         assert.equal(failure(await storage.updateFlags(account.id, inbox.id + 999, [1], { mode: 'add', flags: ['x'] })).code, 'nonexistent');
       });
     });

@@ -39,6 +39,16 @@ if (baseUrl === undefined || baseUrl === '') {
       const url = urlFor(database);
       return {
         open: () => openPostgresStorage({ url, master: masterKeyFromHex(TEST_MASTER_KEY_HEX), poolSize: 4 }),
+        openWithMasterKey: (hex) => openPostgresStorage({ url, master: masterKeyFromHex(hex), poolSize: 1 }),
+        rawBlobs: async () => {
+          const client = new pg.Client({ connectionString: url });
+          await client.connect();
+          try {
+            return (await client.query<{ data: Buffer }>('SELECT data FROM blobs')).rows.map((row) => row.data);
+          } finally {
+            await client.end();
+          }
+        },
         childArgs: ['postgres', url],
         destroy: () => admin((client) => client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)).then(() => undefined),
       };

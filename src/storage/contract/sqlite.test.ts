@@ -1,6 +1,6 @@
 // The storage contract against the SQLite adapter, each store in a fresh temporary directory.
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { masterKeyFromHex } from '../crypto/master-key.ts';
@@ -14,6 +14,11 @@ storageContract({
     const dataDir = await mkdtemp(join(tmpdir(), 'postwarden-contract-'));
     return {
       open: () => openSqliteStorage({ dataDir, master: masterKeyFromHex(TEST_MASTER_KEY_HEX) }),
+      openWithMasterKey: (hex) => openSqliteStorage({ dataDir, master: masterKeyFromHex(hex) }),
+      rawBlobs: async () => {
+        const files = await readdir(join(dataDir, 'blobs'), { recursive: true, withFileTypes: true });
+        return Promise.all(files.filter((f) => f.isFile()).map((f) => readFile(join(f.parentPath, f.name))));
+      },
       childArgs: ['sqlite', dataDir],
       destroy: () => rm(dataDir, { recursive: true, force: true }),
     };
