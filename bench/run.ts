@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { benchAuth } from './auth.ts';
 import { benchStorage } from './storage.ts';
 
 const resultsDir = join(import.meta.dirname, 'results');
@@ -13,8 +14,15 @@ function machine() {
   return { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGiB: Math.round(totalmem() / 2 ** 30) };
 }
 
-const storage = await benchStorage();
-const file = join(resultsDir, 'storage.json');
-writeFileSync(file, `${JSON.stringify({ benchmark: 'storage', date: new Date().toISOString(), machine: machine(), runs: storage }, null, 2)}\n`);
-console.table(storage);
-console.log(`wrote ${file}`);
+function record(benchmark: string, runs: readonly object[]): void {
+  const file = join(resultsDir, `${benchmark}.json`);
+  writeFileSync(file, `${JSON.stringify({ benchmark, date: new Date().toISOString(), machine: machine(), runs }, null, 2)}\n`);
+  console.table(runs);
+  console.log(`wrote ${file}`);
+}
+
+const only = process.argv.slice(2);
+const benchmarks: Record<string, () => Promise<readonly object[]>> = { storage: benchStorage, auth: benchAuth };
+for (const [name, run] of Object.entries(benchmarks)) {
+  if (only.length === 0 || only.includes(name)) record(name, await run());
+}
