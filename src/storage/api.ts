@@ -199,6 +199,67 @@ export interface Quota {
   readonly messages: number;
 }
 
+/** RFC 3461 §4.1 NOTIFY: NEVER, or any of SUCCESS, FAILURE, DELAY. */
+export type DsnNotify = 'NEVER' | readonly ('SUCCESS' | 'FAILURE' | 'DELAY')[];
+
+export interface OutboundRecipient {
+  /** The forward path as given (canonical domain, local part as sent). */
+  readonly address: string;
+  /** RFC 3461 §4.2 ORCPT as "addr-type;address" (decoded). */
+  readonly orcpt?: string;
+  readonly notify?: DsnNotify;
+}
+
+/** The envelope facts a later relay and its DSNs need (RFC 3461, RFC 6531, RFC 8689). */
+export interface OutboundEnvelope {
+  /** Reverse path; the empty string is the null sender <>. */
+  readonly sender: string;
+  readonly envid?: string;
+  readonly ret?: 'FULL' | 'HDRS';
+  readonly body: '7BIT' | '8BITMIME' | 'BINARYMIME';
+  readonly smtputf8: boolean;
+  readonly requireTls: boolean;
+  /** The submitting account, when there is one. */
+  readonly accountId: AccountId | null;
+}
+
+export interface OutboundMessage {
+  readonly raw: Uint8Array;
+  readonly envelope: OutboundEnvelope;
+  readonly recipients: readonly OutboundRecipient[];
+}
+
+export interface Delivery {
+  /** Identifies the transaction in logs, Received headers and the queue. */
+  readonly queueId: string;
+  /** Copies for local mailboxes. */
+  readonly local: readonly NewMessage[];
+  /** Mail for remote recipients, kept in the outbound queue. */
+  readonly outbound?: OutboundMessage;
+}
+
+export interface DeliveryReceipt {
+  readonly local: readonly AppendedMessage[];
+  readonly queued: number;
+}
+
+export type QueueState = 'queued' | 'deferred' | 'delivered' | 'bounced' | 'expired';
+
+export interface QueuedRecipient extends OutboundRecipient {
+  readonly state: QueueState;
+  readonly attempts: number;
+  readonly nextAttemptAt: Date;
+  readonly lastReply: string | null;
+}
+
+export interface QueuedMessage {
+  readonly id: string;
+  readonly envelope: OutboundEnvelope;
+  readonly size: number;
+  readonly createdAt: Date;
+  readonly recipients: readonly QueuedRecipient[];
+}
+
 export type ChangeKind = 'append' | 'flags' | 'expunge' | 'mailbox';
 
 /** Published after the commit of every change, across processes where the store allows. */
@@ -273,6 +334,16 @@ export interface Storage {
   expungeMessages(accountId: AccountId, mailboxId: MailboxId, uids?: readonly number[]): Promise<Result<ExpungeResult, MailError>>;
   changesSince(accountId: AccountId, mailboxId: MailboxId, modSeq: number): Promise<Result<Changes, MailError>>;
   getQuota(accountId: AccountId): Promise<Result<Quota, MailError>>;
+
+  /**
+   * The one durable write for an accepted message (house rule 7): every local copy and the
+   * outbound queue entry commit together, or nothing does (the first failure is returned).
+   */
+  deliver(delivery: Delivery): Promise<Result<DeliveryReceipt, MailError>>;
+  /** Queued outbound messages, oldest first. */
+  listQueue(): Promise<QueuedMessage[]>;
+  /** The bytes of a queued message. */
+  readQueuedMessage(queueId: string): Promise<Result<Uint8Array, MailError>>;
 
   /** Subscribes to committed changes; returns the unsubscribe function. */
   onChange(listener: (event: ChangeEvent) => void): () => void;

@@ -3,6 +3,7 @@
 
 import { concurrencyContract } from './concurrency.ts';
 import { crashContract } from './crash.ts';
+import { deliveryContract } from './delivery.ts';
 import { directoryContract } from './directory.ts';
 import type { ContractAdapter } from './harness.ts';
 import { mailboxContract } from './mailboxes.ts';
@@ -12,6 +13,7 @@ export function storageContract(adapter: ContractAdapter): void {
   directoryContract(adapter);
   mailboxContract(adapter);
   messageContract(adapter);
+  deliveryContract(adapter);
   concurrencyContract(adapter);
   crashContract(adapter);
 }

@@ -88,6 +88,34 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (account_id, id)
   );
   `,
+  `
+  CREATE TABLE queue_messages (
+    id TEXT PRIMARY KEY,
+    blob_id TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    sender TEXT NOT NULL,
+    envid TEXT,
+    ret TEXT,
+    body TEXT NOT NULL,
+    smtputf8 INTEGER NOT NULL,
+    requiretls INTEGER NOT NULL,
+    account_id BIGINT,
+    created_at BIGINT NOT NULL
+  );
+  CREATE TABLE queue_recipients (
+    message_id TEXT NOT NULL REFERENCES queue_messages(id) ON DELETE CASCADE,
+    recipient TEXT NOT NULL,
+    orcpt TEXT,
+    notify TEXT,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT NOT NULL,
+    last_reply TEXT,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (message_id, recipient)
+  );
+  CREATE INDEX queue_due ON queue_recipients(state, next_attempt_at);
+  `,
 ];
 
 /** Arbitrary constant naming Postwarden's migration lock (pg_advisory_xact_lock). */

@@ -22,7 +22,7 @@ import { toMessage, type MessageRow } from './rows.ts';
 const INSERT_MESSAGE = `INSERT INTO messages (mailbox_id, uid, account_id, modseq, flags, keywords, internal_date, save_date, size, blob_id, cache)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
-interface PreparedAppend {
+export interface PreparedAppend {
   readonly item: NewMessage;
   readonly staged: StagedBlob;
   readonly bits: number;
@@ -30,7 +30,7 @@ interface PreparedAppend {
   readonly cache: Uint8Array | null;
 }
 
-async function prepareAppend(ctx: StoreContext, item: NewMessage): Promise<Result<PreparedAppend, MailError>> {
+export async function prepareAppend(ctx: StoreContext, item: NewMessage): Promise<Result<PreparedAppend, MailError>> {
   const flags = parseFlags(item.flags ?? []);
   if (!flags) return err(mailError('invalid', 'a flag or keyword is not valid'));
   const keys = await ctx.keys.forAccount(item.accountId);
@@ -45,7 +45,7 @@ async function prepareAppend(ctx: StoreContext, item: NewMessage): Promise<Resul
   return ok({ item, staged, bits: flags.bits, keywords: encodeKeywords(flags.keywords), cache });
 }
 
-async function insertAppend(ctx: StoreContext, tx: SqlTransaction, prepared: PreparedAppend): Promise<Result<AppendedMessage, MailError>> {
+export async function insertAppend(ctx: StoreContext, tx: SqlTransaction, prepared: PreparedAppend): Promise<Result<AppendedMessage, MailError>> {
   const { item, staged } = prepared;
   const charge = await chargeQuota(tx, item.accountId, staged.size, 1);
   if (charge === 'no-account') return err(mailError('nonexistent', `there is no account with id ${item.accountId}`));

@@ -4,10 +4,12 @@
 import type { Storage, StorageCapabilities } from '../api.ts';
 import * as accounts from './accounts.ts';
 import type { StoreContext } from './context.ts';
+import { deliver } from './delivery.ts';
 import * as domains from './domains.ts';
 import * as mailboxes from './mailboxes.ts';
 import * as reads from './messages-read.ts';
 import * as writes from './messages-write.ts';
+import * as queue from './queue.ts';
 
 export interface SqlStorageOptions {
   readonly capabilities: StorageCapabilities;
@@ -64,6 +66,10 @@ export function createSqlStorage(ctx: StoreContext, options: SqlStorageOptions):
     expungeMessages: (accountId, mailboxId, uids) => writes.expungeMessages(ctx, accountId, mailboxId, uids),
     changesSince: (accountId, mailboxId, modSeq) => reads.changesSince(ctx, accountId, mailboxId, modSeq),
     getQuota: (accountId) => reads.getQuota(ctx, accountId),
+
+    deliver: (delivery) => deliver(ctx, delivery),
+    listQueue: () => queue.listQueue(ctx),
+    readQueuedMessage: (queueId) => queue.readQueuedMessage(ctx, queueId),
 
     onChange: (listener) => ctx.events.subscribe(listener),
     close: async () => {

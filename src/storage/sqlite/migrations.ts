@@ -88,6 +88,34 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (account_id, id)
   ) WITHOUT ROWID;
   `,
+  `
+  CREATE TABLE queue_messages (
+    id TEXT PRIMARY KEY,
+    blob_id TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sender TEXT NOT NULL,
+    envid TEXT,
+    ret TEXT,
+    body TEXT NOT NULL,
+    smtputf8 INTEGER NOT NULL,
+    requiretls INTEGER NOT NULL,
+    account_id INTEGER,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE queue_recipients (
+    message_id TEXT NOT NULL REFERENCES queue_messages(id) ON DELETE CASCADE,
+    recipient TEXT NOT NULL,
+    orcpt TEXT,
+    notify TEXT,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_reply TEXT,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (message_id, recipient)
+  );
+  CREATE INDEX queue_due ON queue_recipients(state, next_attempt_at);
+  `,
 ];
 
 /** Applies the migrations the database has not seen yet. */
