@@ -94,6 +94,22 @@ export const configSchema = z
       .describe('Outbound delivery.'),
     pools: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), pool).default({})
       .describe('Sending IP pools, one [pools.NAME] table each.'),
+    smtp: z
+      .object({
+        max_message_size: z.number().int().min(1024).default(52_428_800).describe('Largest message accepted, in octets (advertised as SIZE, RFC 1870).'),
+        max_recipients: z.number().int().min(100).default(100).describe('Most recipients per message (RFC 5321 §4.5.3.1.8 requires at least 100).'),
+        max_errors: z.number().int().min(1).default(10).describe('Errors a session may make before it is disconnected.'),
+        max_connections_per_ip: z.number().int().min(1).default(20).describe('Simultaneous SMTP connections from one IP address (IPv6: one /64).'),
+        greeting_delay_ms: z.number().int().min(0).max(30_000).default(100)
+          .describe('Pause before the greeting; a client that talks during it is refused (RFC 5321 §4.3.1, like postscreen).'),
+        command_timeout_seconds: z.number().min(1).default(300).describe('How long a command may take to arrive (RFC 5321 §4.5.3.2.7).'),
+        data_timeout_seconds: z.number().min(1).default(180).describe('Longest pause inside DATA or a BDAT chunk (RFC 5321 §4.5.3.2.6).'),
+        bare_line_endings: z.enum(['reject', 'normalize']).default('reject')
+          .describe('A bare CR or LF inside DATA: refuse the message, or convert it to CRLF. Never an end of data.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('SMTP server (MX and submission).'),
     auth: z
       .object({
         cache_ttl_seconds: z.number().int().min(0).default(3600).describe('How long a verified login stays cached (0 disables the cache).'),

@@ -1,0 +1,68 @@
+// The one way a message enters Postwarden (DESIGN.md, house rule 7): SMTP, DSNs and APIs all
+// call accept(). It adds the trace fields (Received: from the caller, Return-Path: for final
+// delivery, RFC 5321 §4.4), places a copy in each local recipient's INBOX and queues the
+// message for its remote recipients, all in one durable commit (storage.deliver). It returns
+// only after that commit, so a positive protocol reply can follow.
+
+import { randomBytes } from 'node:crypto';
+import { err, type Result } from '../core/result.ts';
+import type { Account, DeliveryReceipt, DsnNotify, NewMessage, OutboundEnvelope, Storage } from '../storage/api.ts';
+import { mailError, type MailError } from '../storage/mail-error.ts';
+
+export interface LocalRecipient {
+  readonly account: Account;
+}
+
+export interface RemoteRecipient {
+  readonly address: string;
+  readonly orcpt?: string;
+  readonly notify?: DsnNotify;
+}
+
+export interface Submission {
+  readonly queueId: string;
+  /** The message as received (CRLF line endings), without our trace fields. */
+  readonly message: Uint8Array;
+  /** Trace fields to prepend, each a complete field ending in CRLF (the Received: field). */
+  readonly trace: readonly string[];
+  readonly envelope: OutboundEnvelope;
+  readonly local: readonly LocalRecipient[];
+  readonly remote: readonly RemoteRecipient[];
+}
+
+const QUEUE_ID_ALPHABET = '0123456789BCDFGHJKLMNPQRSTVWXYZ';
+
+/** A queue id: 14 characters from a 31-letter alphabet without vowels (about 69 bits). */
+export function newQueueId(): string {
+  let id = '';
+  for (const byte of randomBytes(14)) id += QUEUE_ID_ALPHABET[byte % QUEUE_ID_ALPHABET.length];
+  return id;
+}
+
+/** RFC 5321 §4.4: the Return-Path a final delivery adds; <> for the null sender. */
+export function returnPathField(sender: string): string {
+  return `Return-Path: <${sender}>\r\n`;
+}
+
+export async function accept(storage: Storage, submission: Submission): Promise<Result<DeliveryReceipt, MailError>> {
+  const trace = Buffer.from(submission.trace.join(''), 'utf8');
+  const relayed = Buffer.concat([trace, submission.message]);
+  const delivered = Buffer.concat([Buffer.from(returnPathField(submission.envelope.sender), 'utf8'), relayed]);
+  const seen = new Set<number>();
+  const local: NewMessage[] = [];
+  for (const { account } of submission.local) {
+    if (seen.has(account.id)) continue;
+    seen.add(account.id);
+    const inbox = await storage.getMailbox(account.id, 'INBOX');
+    // INBOX cannot be deleted; if it is missing the store is inconsistent: refuse, lose nothing.
+    if (!inbox) return err(mailError('unavailable', `${account.address} has no INBOX`));
+    local.push({ accountId: account.id, mailboxId: inbox.id, raw: delivered });
+  }
+  return storage.deliver({
+    queueId: submission.queueId,
+    local,
+    ...(submission.remote.length > 0
+      ? { outbound: { raw: relayed, envelope: submission.envelope, recipients: submission.remote } }
+      : {}),
+  });
+}
