@@ -13,6 +13,8 @@ const onlyTests = args.includes('--only-tests');
 const files = args.filter((arg) => !arg.startsWith('--'));
 /** Tests mostly wait on sockets, disks and child processes; run a few files at once. */
 const CONCURRENCY = 4;
+/** A test that hangs fails after this long instead of stalling the run (a bound, not a timing check). */
+const TEST_TIMEOUT_MS = 600_000;
 
 function run(label: string, command: string, commandArgs: string[]): void {
   process.stdout.write(`\n== ${label}\n`);
@@ -34,5 +36,6 @@ run('tests (node --test)', process.execPath, [
   '--disable-warning=ExperimentalWarning',
   '--test',
   `--test-concurrency=${CONCURRENCY}`,
+  `--test-timeout=${TEST_TIMEOUT_MS}`,
   ...(files.length > 0 ? files : ['src/**/*.test.ts', 'test/**/*.test.ts']),
 ]);

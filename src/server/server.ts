@@ -8,6 +8,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { Logger } from '../core/log.ts';
 import { LISTENER_NAMES, parseHostPort, type Config, type ListenerName } from '../config/schema.ts';
+import { SmtpService } from '../protocols/smtp/server/smtp-server.ts';
 import { answerUnavailable, type ProtocolFamily } from '../protocols/unavailable.ts';
 import type { Storage } from '../storage/api.ts';
 import type { TlsProvider } from '../tls/certificates.ts';
@@ -48,14 +49,23 @@ const PROTOCOLS: Readonly<Record<Exclude<ListenerName, 'http'>, ProtocolListener
   pop3s: { family: 'pop3', implicitTls: true, security: 'implicit TLS' },
 };
 
-function connectionHandler(family: ProtocolFamily, parts: ServerParts, name: string): (socket: Socket | TLSSocket) => void {
+interface Services {
+  readonly smtp: SmtpService;
+}
+
+function connectionHandler(name: Exclude<ListenerName, 'http'>, protocol: ProtocolListener, parts: ServerParts, services: Services): (socket: Socket | TLSSocket) => void {
   return (socket) => {
     parts.logger.debug({ listener: name, remote: socket.remoteAddress }, 'connection');
-    answerUnavailable(socket, family, parts.config.hostname);
+    if (protocol.family === 'smtp') {
+      services.smtp.handle(socket, name === 'smtp' ? 'mx' : 'submission', protocol.implicitTls);
+      return;
+    }
+    answerUnavailable(socket, protocol.family, parts.config.hostname);
   };
 }
 
 export async function startServer(parts: ServerParts): Promise<RunningServer> {
+  const services: Services = { smtp: new SmtpService(parts) };
   const bound: BoundListener[] = [];
   const listeners: ListenerInfo[] = [];
   let admin: AdminHttp | undefined;
@@ -71,7 +81,7 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
       }
       const protocol = PROTOCOLS[name];
       const listener = await startListener(
-        { name, host: address.host, port: address.port, implicitTls: protocol.implicitTls, onConnection: connectionHandler(protocol.family, parts, name) },
+        { name, host: address.host, port: address.port, implicitTls: protocol.implicitTls, onConnection: connectionHandler(name, protocol, parts, services) },
         parts.tls,
         parts.logger,
       );
@@ -88,6 +98,7 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
     listeners,
     adminUrl,
     async stop(graceMs: number) {
+      services.smtp.shutdown();
       await Promise.all([...bound.map((listener) => listener.close(graceMs)), admin?.close()]);
     },
   };
