@@ -104,6 +104,7 @@ export const configSchema = z
           .describe('Pause before the greeting; a client that talks during it is refused (RFC 5321 §4.3.1, like postscreen).'),
         command_timeout_seconds: z.number().min(1).default(300).describe('How long a command may take to arrive (RFC 5321 §4.5.3.2.7).'),
         data_timeout_seconds: z.number().min(1).default(180).describe('Longest pause inside DATA or a BDAT chunk (RFC 5321 §4.5.3.2.6).'),
+        session_timeout_seconds: z.number().min(1).default(3600).describe('Longest whole session; a client that dribbles is cut off after it.'),
         bare_line_endings: z.enum(['reject', 'normalize']).default('reject')
           .describe('A bare CR or LF inside DATA: refuse the message, or convert it to CRLF. Never an end of data.'),
       })

@@ -254,6 +254,45 @@ describe('smtp: hostile and unusual clients', () => {
     }
   });
 
+  it('refuses oversized DATA after reading it, and cuts off stalled DATA and endless sessions', async () => {
+    const strict = await startMailServer(['example.com'], [{ address: 'alice@example.com', password: PASSWORD }], {
+      POSTWARDEN_SMTP_MAX_MESSAGE_SIZE: '2048',
+      POSTWARDEN_SMTP_DATA_TIMEOUT_SECONDS: '1',
+      POSTWARDEN_SMTP_SESSION_TIMEOUT_SECONDS: '3',
+    });
+    try {
+      const big = await greeted(strict.port('smtp'));
+      big.send('MAIL FROM:<a@remote.example>\r\nRCPT TO:<alice@example.com>\r\n');
+      await big.reply();
+      await big.reply();
+      assert.equal((await big.command('DATA'))?.code, 354);
+      const answer = await big.command(`Subject: big\r\n\r\n${'x'.repeat(4000)}\r\n.`);
+      assert.equal(answer?.code, 552, 'too large, answered after the terminator');
+      assert.equal((await big.command('NOOP'))?.code, 250, 'framing kept');
+      assert.equal((await strict.messages('alice@example.com')).length, 0);
+
+      const stalled = await greeted(strict.port('smtp'));
+      stalled.send('MAIL FROM:<a@remote.example>\r\nRCPT TO:<alice@example.com>\r\n');
+      await stalled.reply();
+      await stalled.reply();
+      assert.equal((await stalled.command('DATA'))?.code, 354);
+      stalled.send('Subject: half a message\r\n');
+      assert.equal((await stalled.reply())?.code, 421, 'a stalled DATA times out');
+      assert.equal((await strict.messages('alice@example.com')).length, 0, 'and nothing is delivered');
+
+      const endless = await greeted(strict.port('smtp'));
+      let closedBy: number | undefined;
+      for (let i = 0; i < 100 && closedBy === undefined; i++) {
+        const answer = await endless.command('NOOP');
+        if (answer?.code !== 250) closedBy = answer?.code ?? 0;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.equal(closedBy, 421, 'a busy but endless session ends at the session timeout');
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('limits connections per client network', async () => {
     const limited = await startMailServer(['example.com'], [], { POSTWARDEN_SMTP_MAX_CONNECTIONS_PER_IP: '2' });
     try {

@@ -62,6 +62,14 @@ describe('smtp: delivery with real clients', () => {
     const text = message.toString();
     assert.match(text, /^Return-Path: <someone@remote\.example>\r\nReceived: from client\.example \(\[127\.0\.0\.1\]\)\r\n\tby localhost \(Postwarden\) with ESMTP id [0-9A-Z]{14}\r\n\tfor <alice@example\.com>;\r\n\t\w{3}, \d{1,2} \w{3} \d{4} \d\d:\d\d:\d\d \+0000\r\n/);
     assert.ok(text.endsWith(MESSAGE), 'the message itself is byte-exact');
+    const queueId = /with ESMTP id ([0-9A-Z]{14})/.exec(text)?.[1];
+    const logged = server.serve.stderr().split('\n').filter((line) => line.includes(`"queueId":"${queueId}"`));
+    assert.equal(logged.length, 1, 'one log line per transaction');
+    const entry = JSON.parse(logged[0] ?? '{}') as Record<string, unknown>;
+    assert.deepEqual(
+      [entry.msg, entry.client, entry.helo, entry.sender, entry.recipients, entry.verdict, entry.tls, entry.size],
+      ['smtp transaction', '127.0.0.1', 'client.example', 'someone@remote.example', ['alice@example.com'], 'accepted', null, Buffer.byteLength(MESSAGE)],
+    );
   });
 
   it('refuses unknown users at RCPT time and delivers to the others', async () => {

@@ -14,7 +14,6 @@ import { DataDecoder } from '../wire/data.ts';
 import { MAX_AUTH_COMMAND_LINE_OCTETS, SmtpLineReader } from '../wire/line-reader.ts';
 import { formatReply } from '../wire/reply.ts';
 import type { DataOutcome } from './commands/message.ts';
-import { MAX_SESSION_SECONDS } from './limits.ts';
 import { EARLY_TALKER, IMPROPER_PIPELINING, reply, SHUTTING_DOWN, TIMEOUT, TOO_MANY_ERRORS, type Reply } from './replies.ts';
 import { SmtpSession, type Action } from './session.ts';
 import { newSessionState, type ListenerRole, type SmtpContext } from './state.ts';
@@ -28,6 +27,7 @@ export interface ConnectionSettings {
   readonly greetingDelayMs: number;
   readonly commandTimeoutMs: number;
   readonly dataTimeoutMs: number;
+  readonly sessionTimeoutMs: number;
   readonly bareLineEndings: 'reject' | 'normalize';
 }
 
@@ -61,7 +61,7 @@ export class SmtpConnection {
     this.settings = settings;
     const secure = socket instanceof TLSSocket ? tlsFacts(socket) : undefined;
     this.session = new SmtpSession(ctx, newSessionState(settings.role, socket.remoteAddress ?? '', secure, !settings.implicitTls));
-    this.sessionTimer = setTimeout(() => this.closeWith(TIMEOUT), MAX_SESSION_SECONDS * 1000);
+    this.sessionTimer = setTimeout(() => this.closeWith(TIMEOUT), settings.sessionTimeoutMs);
     this.sessionTimer.unref();
     this.attach(socket);
   }

@@ -59,6 +59,7 @@ export class SmtpService {
       greetingDelayMs: smtp.greeting_delay_ms,
       commandTimeoutMs: smtp.command_timeout_seconds * 1000,
       dataTimeoutMs: smtp.data_timeout_seconds * 1000,
+      sessionTimeoutMs: smtp.session_timeout_seconds * 1000,
       bareLineEndings: smtp.bare_line_endings,
     });
     this.connections.add(connection);

@@ -5,12 +5,10 @@
 
 import { ownsAddress } from '../../../../ingest/recipients.ts';
 import type { MailParams, ReversePath } from '../../wire/command.ts';
+import { MAX_TRANSACTIONS_PER_SESSION } from '../limits.ts';
 import { reply, type Reply } from '../replies.ts';
 import type { SessionState, SmtpContext } from '../state.ts';
 import { canonicalAddress, senderText } from './paths.ts';
-
-/** Most transactions (MAIL commands that opened one) in one session. */
-export const MAX_TRANSACTIONS_PER_SESSION = 1000;
 
 export async function mailFrom(ctx: SmtpContext, state: SessionState, path: ReversePath, params: MailParams): Promise<Reply> {
   const esmtp = state.helo?.esmtp === true;
