@@ -332,6 +332,8 @@ export interface Storage {
   moveMessages(accountId: AccountId, from: MailboxId, uids: readonly number[], to: MailboxId): Promise<Result<CopyResult, MailError>>;
   /** Removes the \Deleted messages among `uids` (all \Deleted messages when omitted). */
   expungeMessages(accountId: AccountId, mailboxId: MailboxId, uids?: readonly number[]): Promise<Result<ExpungeResult, MailError>>;
+  /** Removes the given messages whatever their flags (POP3 UPDATE state), recording them as expunged. */
+  removeMessages(accountId: AccountId, mailboxId: MailboxId, uids: readonly number[]): Promise<Result<ExpungeResult, MailError>>;
   changesSince(accountId: AccountId, mailboxId: MailboxId, modSeq: number): Promise<Result<Changes, MailError>>;
   getQuota(accountId: AccountId): Promise<Result<Quota, MailError>>;
 
@@ -344,6 +346,13 @@ export interface Storage {
   listQueue(): Promise<QueuedMessage[]>;
   /** The bytes of a queued message. */
   readQueuedMessage(queueId: string): Promise<Result<Uint8Array, MailError>>;
+
+  /**
+   * Takes a named lease for `ttlMs` (POP3 maildrop locks, queue workers): true when it was free,
+   * expired, or already held by `owner` (then it is renewed). Works across processes on PostgreSQL.
+   */
+  acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  releaseLease(name: string, owner: string): Promise<void>;
 
   /** Subscribes to committed changes; returns the unsubscribe function. */
   onChange(listener: (event: ChangeEvent) => void): () => void;

@@ -2,13 +2,14 @@
 // against it (house rule 6), and small helpers shared by the suite's parts.
 
 import assert from 'node:assert/strict';
+import type { Clock } from '../../core/clock.ts';
 import type { Result } from '../../core/result.ts';
 import type { Account, Mailbox, Storage } from '../api.ts';
 import type { MailError } from '../mail-error.ts';
 
 export interface TestStore {
   /** Opens a new handle on this store (a second writer, or a reopen after a crash). */
-  open(): Promise<Storage>;
+  open(options?: { clock?: Clock }): Promise<Storage>;
   /** Opens the store with another master key (which must be refused). */
   openWithMasterKey(hex: string): Promise<Storage>;
   /** Every stored blob exactly as it sits at rest (files or database rows). */

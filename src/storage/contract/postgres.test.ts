@@ -38,7 +38,7 @@ if (baseUrl === undefined || baseUrl === '') {
       await admin((client) => client.query(`CREATE DATABASE ${database}`));
       const url = urlFor(database);
       return {
-        open: () => openPostgresStorage({ url, master: masterKeyFromHex(TEST_MASTER_KEY_HEX), poolSize: 4 }),
+        open: (options) => openPostgresStorage({ url, master: masterKeyFromHex(TEST_MASTER_KEY_HEX), poolSize: 4, ...options }),
         openWithMasterKey: (hex) => openPostgresStorage({ url, master: masterKeyFromHex(hex), poolSize: 1 }),
         rawBlobs: async () => {
           const client = new pg.Client({ connectionString: url });

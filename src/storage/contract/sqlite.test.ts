@@ -13,7 +13,7 @@ storageContract({
   async fresh() {
     const dataDir = await mkdtemp(join(tmpdir(), 'postwarden-contract-'));
     return {
-      open: () => openSqliteStorage({ dataDir, master: masterKeyFromHex(TEST_MASTER_KEY_HEX) }),
+      open: (options) => openSqliteStorage({ dataDir, master: masterKeyFromHex(TEST_MASTER_KEY_HEX), ...options }),
       openWithMasterKey: (hex) => openSqliteStorage({ dataDir, master: masterKeyFromHex(hex) }),
       rawBlobs: async () => {
         const files = await readdir(join(dataDir, 'blobs'), { recursive: true, withFileTypes: true });

@@ -4,6 +4,7 @@
 import { concurrencyContract } from './concurrency.ts';
 import { crashContract } from './crash.ts';
 import { deliveryContract } from './delivery.ts';
+import { leaseContract } from './leases.ts';
 import { directoryContract } from './directory.ts';
 import type { ContractAdapter } from './harness.ts';
 import { mailboxContract } from './mailboxes.ts';
@@ -14,6 +15,7 @@ export function storageContract(adapter: ContractAdapter): void {
   mailboxContract(adapter);
   messageContract(adapter);
   deliveryContract(adapter);
+  leaseContract(adapter);
   concurrencyContract(adapter);
   crashContract(adapter);
 }

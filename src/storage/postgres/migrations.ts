@@ -116,6 +116,13 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX queue_due ON queue_recipients(state, next_attempt_at);
   `,
+  `
+  CREATE TABLE leases (
+    name TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+  );
+  `,
 ];
 
 /** Arbitrary constant naming Postwarden's migration lock (pg_advisory_xact_lock). */

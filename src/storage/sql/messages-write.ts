@@ -229,3 +229,23 @@ export async function expungeMessages(
     return ok({ uids: removed.map((row) => row.uid), modSeq: allocation.modSeq });
   });
 }
+
+export async function removeMessages(
+  ctx: StoreContext,
+  accountId: AccountId,
+  mailboxId: MailboxId,
+  uids: readonly number[],
+): Promise<Result<ExpungeResult, MailError>> {
+  return writeOrRollback(ctx.driver, async (tx) => {
+    if (!(await lockMailboxes(tx, accountId, [mailboxId]))) return err(noMailbox(mailboxId));
+    const existing = await selectRows(tx, mailboxId, uids, '', 'uid');
+    const mailbox = await findMailboxById(tx, accountId, mailboxId);
+    if (!mailbox) return err(noMailbox(mailboxId));
+    if (existing.length === 0) return ok({ uids: [], modSeq: mailbox.highest_modseq });
+    const allocation = await allocate(tx, accountId, mailboxId, 0);
+    if (!allocation) return err(noMailbox(mailboxId));
+    const removed = await dropMessages(ctx, tx, accountId, mailboxId, existing.map((row) => row.uid), { tombstoneModSeq: allocation.modSeq });
+    await ctx.events.publish(tx, { accountId, mailboxId, modSeq: allocation.modSeq, kind: 'expunge' });
+    return ok({ uids: removed.map((row) => row.uid), modSeq: allocation.modSeq });
+  });
+}

@@ -5,6 +5,7 @@ import type { Storage, StorageCapabilities } from '../api.ts';
 import * as accounts from './accounts.ts';
 import type { StoreContext } from './context.ts';
 import { deliver } from './delivery.ts';
+import { acquireLease, releaseLease } from './leases.ts';
 import * as domains from './domains.ts';
 import * as mailboxes from './mailboxes.ts';
 import * as reads from './messages-read.ts';
@@ -64,12 +65,16 @@ export function createSqlStorage(ctx: StoreContext, options: SqlStorageOptions):
     copyMessages: (accountId, from, uids, to) => writes.copyMessages(ctx, accountId, from, uids, to),
     moveMessages: (accountId, from, uids, to) => writes.moveMessages(ctx, accountId, from, uids, to),
     expungeMessages: (accountId, mailboxId, uids) => writes.expungeMessages(ctx, accountId, mailboxId, uids),
+    removeMessages: (accountId, mailboxId, uids) => writes.removeMessages(ctx, accountId, mailboxId, uids),
     changesSince: (accountId, mailboxId, modSeq) => reads.changesSince(ctx, accountId, mailboxId, modSeq),
     getQuota: (accountId) => reads.getQuota(ctx, accountId),
 
     deliver: (delivery) => deliver(ctx, delivery),
     listQueue: () => queue.listQueue(ctx),
     readQueuedMessage: (queueId) => queue.readQueuedMessage(ctx, queueId),
+
+    acquireLease: (name, owner, ttlMs) => acquireLease(ctx, name, owner, ttlMs),
+    releaseLease: (name, owner) => releaseLease(ctx, name, owner),
 
     onChange: (listener) => ctx.events.subscribe(listener),
     close: async () => {

@@ -116,6 +116,13 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX queue_due ON queue_recipients(state, next_attempt_at);
   `,
+  `
+  CREATE TABLE leases (
+    name TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  `,
 ];
 
 /** Applies the migrations the database has not seen yet. */
