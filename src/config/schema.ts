@@ -111,6 +111,19 @@ export const configSchema = z
       .strict()
       .prefault({})
       .describe('SMTP server (MX and submission).'),
+    pop3: z
+      .object({
+        plaintext_localhost: z.boolean().default(false)
+          .describe('Allow USER/PASS and AUTH before TLS for clients on loopback addresses (RFC 2595 §2.1: off by default).'),
+        expire: z.enum(['never', '0']).default('never')
+          .describe('EXPIRE policy advertised in CAPA (RFC 2449 §6.7): "never", or "0" to delete messages once retrieved.'),
+        login_delay_seconds: z.number().int().min(0).default(0).describe('Minimum time between two logins of one user (RFC 2449 LOGIN-DELAY); 0 for none.'),
+        idle_timeout_seconds: z.number().min(1).default(600).describe('Inactivity autologout timer (RFC 1939 §3: at least 10 minutes).'),
+        max_connections_per_ip: z.number().int().min(1).default(20).describe('Simultaneous POP3 connections from one IP address (IPv6: one /64).'),
+      })
+      .strict()
+      .prefault({})
+      .describe('POP3 server.'),
     auth: z
       .object({
         cache_ttl_seconds: z.number().int().min(0).default(3600).describe('How long a verified login stays cached (0 disables the cache).'),
