@@ -332,6 +332,12 @@ export interface Storage {
   moveMessages(accountId: AccountId, from: MailboxId, uids: readonly number[], to: MailboxId): Promise<Result<CopyResult, MailError>>;
   /** Removes the \Deleted messages among `uids` (all \Deleted messages when omitted). */
   expungeMessages(accountId: AccountId, mailboxId: MailboxId, uids?: readonly number[]): Promise<Result<ExpungeResult, MailError>>;
+  /**
+   * IMAP4rev1 \Recent (RFC 3501 §2.3.2): the first session to see new messages gets them as
+   * recent. Returns the lowest UID that is recent for the caller (messages from it up to
+   * `uidNext` - 1) and marks everything below `uidNext` as seen by a session.
+   */
+  claimRecent(accountId: AccountId, mailboxId: MailboxId, uidNext: number): Promise<Result<number, MailError>>;
   /** Removes the given messages whatever their flags (POP3 UPDATE state), recording them as expunged. */
   removeMessages(accountId: AccountId, mailboxId: MailboxId, uids: readonly number[]): Promise<Result<ExpungeResult, MailError>>;
   changesSince(accountId: AccountId, mailboxId: MailboxId, modSeq: number): Promise<Result<Changes, MailError>>;

@@ -117,6 +117,19 @@ export function mailboxContract(adapter: ContractAdapter): void {
       });
     });
 
+    it('gives new messages as \\Recent to the first session that claims them (RFC 3501 §2.3.2)', async () => {
+      await withStore(adapter, async (storage) => {
+        const { account, inbox } = await fixture(storage);
+        await storage.appendMessages([1, 2].map((n) => ({ accountId: account.id, mailboxId: inbox.id, raw: message(`r${n}`) })));
+        assert.equal(unwrap(await storage.claimRecent(account.id, inbox.id, 3)), 1, 'the first claimer gets UIDs 1 and 2');
+        assert.equal(unwrap(await storage.claimRecent(account.id, inbox.id, 3)), 3, 'the next one gets none');
+        await storage.appendMessages([{ accountId: account.id, mailboxId: inbox.id, raw: message('r3') }]);
+        assert.equal(unwrap(await storage.claimRecent(account.id, inbox.id, 4)), 3, 'UID 3 is new again');
+        assert.equal(unwrap(await storage.claimRecent(account.id, inbox.id, 2)), 4, 'a stale claim takes nothing back');
+        assert.equal(failure(await storage.claimRecent(account.id + 999, inbox.id, 4)).code, 'nonexistent');
+      });
+    });
+
     it('subscribes and unsubscribes, names that do not exist included', async () => {
       await withStore(adapter, async (storage) => {
         const { account } = await fixture(storage);

@@ -191,3 +191,16 @@ export async function setSubscribed(ctx: StoreContext, accountId: AccountId, inp
     return ok(undefined);
   });
 }
+
+export async function claimRecent(ctx: StoreContext, accountId: AccountId, mailboxId: MailboxId, uidNext: number): Promise<Result<number, MailError>> {
+  return writeOrRollback(ctx.driver, async (tx) => {
+    // The row lock makes read-then-update atomic: two sessions never both get the same messages as recent.
+    if (!(await lockMailboxes(tx, accountId, [mailboxId]))) return err(noMailbox(mailboxId));
+    const before = await tx.get<{ first_recent_uid: number }>('SELECT first_recent_uid FROM mailboxes WHERE id = ? AND account_id = ?', [mailboxId, accountId]);
+    if (!before) return err(noMailbox(mailboxId));
+    if (uidNext > before.first_recent_uid) {
+      await tx.run('UPDATE mailboxes SET first_recent_uid = ? WHERE id = ? AND account_id = ? AND first_recent_uid < ?', [uidNext, mailboxId, accountId, uidNext]);
+    }
+    return ok(before.first_recent_uid);
+  });
+}

@@ -65,6 +65,7 @@ export function createSqlStorage(ctx: StoreContext, options: SqlStorageOptions):
     copyMessages: (accountId, from, uids, to) => writes.copyMessages(ctx, accountId, from, uids, to),
     moveMessages: (accountId, from, uids, to) => writes.moveMessages(ctx, accountId, from, uids, to),
     expungeMessages: (accountId, mailboxId, uids) => writes.expungeMessages(ctx, accountId, mailboxId, uids),
+    claimRecent: (accountId, mailboxId, uidNext) => mailboxes.claimRecent(ctx, accountId, mailboxId, uidNext),
     removeMessages: (accountId, mailboxId, uids) => writes.removeMessages(ctx, accountId, mailboxId, uids),
     changesSince: (accountId, mailboxId, modSeq) => reads.changesSince(ctx, accountId, mailboxId, modSeq),
     getQuota: (accountId) => reads.getQuota(ctx, accountId),
