@@ -111,6 +111,18 @@ export const configSchema = z
       .strict()
       .prefault({})
       .describe('SMTP server (MX and submission).'),
+    imap: z
+      .object({
+        plaintext_localhost: z.boolean().default(false)
+          .describe('Allow LOGIN and AUTHENTICATE before TLS for clients on loopback addresses (otherwise LOGINDISABLED, RFC 9051 §6.2.3).'),
+        append_limit: z.number().int().min(1024).default(52_428_800).describe('Largest message APPEND accepts, in octets (RFC 7889 APPENDLIMIT).'),
+        autologout_seconds: z.number().min(60).default(1800).describe('Inactivity timer after login (RFC 9051 §5.4: at least 30 minutes).'),
+        preauth_timeout_seconds: z.number().min(1).default(60).describe('Inactivity timer before login.'),
+        max_connections_per_ip: z.number().int().min(1).default(50).describe('Simultaneous IMAP connections from one IP address (IPv6: one /64).'),
+      })
+      .strict()
+      .prefault({})
+      .describe('IMAP server.'),
     pop3: z
       .object({
         plaintext_localhost: z.boolean().default(false)
