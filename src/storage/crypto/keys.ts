@@ -3,12 +3,12 @@
 // (RFC 5869): one encrypts blobs and caches, one computes blob ids as an HMAC of the content,
 // so identical messages share a blob inside one account but ids reveal nothing across accounts.
 
-import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { KEY_BYTES, open, seal } from './seal.ts';
+import { createHmac, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
+import { KEY_BYTES, open, seal, type SecretKey } from './seal.ts';
 
 export interface AccountKeys {
-  readonly encryption: Uint8Array;
-  readonly identity: Uint8Array;
+  readonly encryption: KeyObject;
+  readonly identity: KeyObject;
 }
 
 export function generateDataKey(): Uint8Array {
@@ -19,16 +19,16 @@ function wrapContext(owner: number): string {
   return `postwarden/account-key/${owner}`;
 }
 
-export function wrapDataKey(master: Uint8Array, owner: number, dataKey: Uint8Array): Uint8Array {
+export function wrapDataKey(master: SecretKey, owner: number, dataKey: Uint8Array): Uint8Array {
   return seal(master, wrapContext(owner), dataKey, true);
 }
 
-export function unwrapDataKey(master: Uint8Array, owner: number, wrapped: Uint8Array): Uint8Array | undefined {
+export function unwrapDataKey(master: SecretKey, owner: number, wrapped: Uint8Array): Uint8Array | undefined {
   return open(master, wrapContext(owner), wrapped);
 }
 
 export function deriveAccountKeys(dataKey: Uint8Array): AccountKeys {
-  const derive = (info: string) => new Uint8Array(hkdfSync('sha256', dataKey, Buffer.alloc(0), info, KEY_BYTES));
+  const derive = (info: string) => createSecretKey(new Uint8Array(hkdfSync('sha256', dataKey, Buffer.alloc(0), info, KEY_BYTES)));
   return { encryption: derive('postwarden/blob-encryption'), identity: derive('postwarden/blob-identity') };
 }
 

@@ -3,7 +3,7 @@
 // created on first start with mode 0600 and fsync'd. Its fingerprint is recorded in the
 // database so a wrong key is refused at start instead of producing unreadable mail.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, writeSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../core/user-error.ts';
@@ -13,15 +13,15 @@ import { KEY_BYTES } from './seal.ts';
 export const MASTER_KEY_FILE = 'master.key';
 
 export interface MasterKey {
-  readonly key: Uint8Array;
+  readonly key: KeyObject;
   /** SHA-256 of the key, hex; safe to store. */
   readonly fingerprint: string;
 }
 
 export function masterKeyFromHex(hex: string): MasterKey {
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new UserError('the master key must be 64 hexadecimal digits');
-  const key = Buffer.from(hex, 'hex');
-  return { key, fingerprint: fingerprintOf(key) };
+  const raw = Buffer.from(hex, 'hex');
+  return { key: createSecretKey(raw), fingerprint: fingerprintOf(raw) };
 }
 
 function fingerprintOf(key: Uint8Array): string {

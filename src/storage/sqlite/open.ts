@@ -78,6 +78,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     {
       capabilities: { sharedAcrossProcesses: false, crossProcessEvents: false },
       scrub: async () => driver.checkpoint(),
+      onClose: async () => blobs.close(),
     },
   );
   return {
