@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { err, type Result } from '../core/result.ts';
 import type { Account, DeliveryReceipt, DsnNotify, NewMessage, OutboundEnvelope, Storage } from '../storage/api.ts';
+import { buildMessageCache } from '../mail/message-cache.ts';
 import { mailError, type MailError } from '../storage/mail-error.ts';
 
 export interface LocalRecipient {
@@ -50,13 +51,14 @@ export async function accept(storage: Storage, submission: Submission): Promise<
   const delivered = Buffer.concat([Buffer.from(returnPathField(submission.envelope.sender), 'utf8'), relayed]);
   const seen = new Set<number>();
   const local: NewMessage[] = [];
+  const cache = submission.local.length > 0 ? buildMessageCache(delivered) : null;
   for (const { account } of submission.local) {
     if (seen.has(account.id)) continue;
     seen.add(account.id);
     const inbox = await storage.getMailbox(account.id, 'INBOX');
     // INBOX cannot be deleted; if it is missing the store is inconsistent: refuse, lose nothing.
     if (!inbox) return err(mailError('unavailable', `${account.address} has no INBOX`));
-    local.push({ accountId: account.id, mailboxId: inbox.id, raw: delivered });
+    local.push({ accountId: account.id, mailboxId: inbox.id, raw: delivered, cache });
   }
   return storage.deliver({
     queueId: submission.queueId,
