@@ -8,8 +8,9 @@ import type { TLSSocket } from 'node:tls';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { Logger } from '../core/log.ts';
 import { LISTENER_NAMES, parseHostPort, type Config, type ListenerName } from '../config/schema.ts';
+import { Pop3Service } from '../protocols/pop3/server/pop3-server.ts';
+import { ImapService } from '../protocols/imap/server/imap-server.ts';
 import { SmtpService } from '../protocols/smtp/server/smtp-server.ts';
-import { answerUnavailable, type ProtocolFamily } from '../protocols/unavailable.ts';
 import type { Storage } from '../storage/api.ts';
 import type { TlsProvider } from '../tls/certificates.ts';
 import { startAdminHttp, type AdminHttp, type ListenerInfo } from '../admin/api/server.ts';
@@ -34,7 +35,7 @@ export interface RunningServer {
 }
 
 interface ProtocolListener {
-  readonly family: ProtocolFamily;
+  readonly family: 'smtp' | 'imap' | 'pop3';
   readonly implicitTls: boolean;
   readonly security: string;
 }
@@ -51,6 +52,8 @@ const PROTOCOLS: Readonly<Record<Exclude<ListenerName, 'http'>, ProtocolListener
 
 interface Services {
   readonly smtp: SmtpService;
+  readonly imap: ImapService;
+  readonly pop3: Pop3Service;
 }
 
 function connectionHandler(name: Exclude<ListenerName, 'http'>, protocol: ProtocolListener, parts: ServerParts, services: Services): (socket: Socket | TLSSocket) => void {
@@ -60,12 +63,16 @@ function connectionHandler(name: Exclude<ListenerName, 'http'>, protocol: Protoc
       services.smtp.handle(socket, name === 'smtp' ? 'mx' : 'submission', protocol.implicitTls);
       return;
     }
-    answerUnavailable(socket, protocol.family, parts.config.hostname);
+    if (protocol.family === 'imap') {
+      services.imap.handle(socket, protocol.implicitTls);
+      return;
+    }
+    services.pop3.handle(socket, protocol.implicitTls);
   };
 }
 
 export async function startServer(parts: ServerParts): Promise<RunningServer> {
-  const services: Services = { smtp: new SmtpService(parts) };
+  const services: Services = { smtp: new SmtpService(parts), imap: new ImapService(parts), pop3: new Pop3Service(parts) };
   const bound: BoundListener[] = [];
   const listeners: ListenerInfo[] = [];
   let admin: AdminHttp | undefined;
@@ -99,6 +106,8 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
     adminUrl,
     async stop(graceMs: number) {
       services.smtp.shutdown();
+      services.imap.shutdown();
+      services.pop3.shutdown();
       await Promise.all([...bound.map((listener) => listener.close(graceMs)), admin?.close()]);
     },
   };

@@ -97,6 +97,8 @@ export interface Mailbox {
 
 export interface MailboxStatus {
   readonly messages: number;
+  /** Messages no session has claimed as \Recent yet (IMAP4rev1 STATUS RECENT). */
+  readonly recent: number;
   readonly unseen: number;
   readonly deleted: number;
   /** Sum of message sizes in octets (RFC 8438 STATUS=SIZE). */

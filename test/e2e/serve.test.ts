@@ -1,6 +1,5 @@
 // `postwarden serve` as an operator runs it: local mode's first start (listeners, admin URL,
-// the postmaster password printed once), the protocol listeners answering until their
-// protocols land, TLS 1.2 as the floor, certificate reload on SIGHUP, refusal to start on a
+// the postmaster password printed once), every protocol listener greeting, TLS 1.2 as the floor, certificate reload on SIGHUP, refusal to start on a
 // taken port or a locked data directory, and graceful shutdown on SIGTERM.
 
 import assert from 'node:assert/strict';
@@ -68,11 +67,11 @@ describe('serve', () => {
         assert.equal((await fetch(`${server.adminUrl}no/such/page`)).status, 404);
         assert.match(await firstLine(server.ports.get('smtp') ?? 0), /^220 localhost ESMTP Postwarden$/);
         assert.match(await firstLine(server.ports.get('submission') ?? 0), /^220 /);
-        assert.match(await firstLine(server.ports.get('imap') ?? 0), /^\* BYE \[UNAVAILABLE\]/);
-        assert.match(await firstLine(server.ports.get('pop3') ?? 0), /^-ERR \[SYS\/PERM\]/);
-        assert.match((await tlsSession(server.ports.get('imaps') ?? 0)).line, /^\* BYE /);
+        assert.match(await firstLine(server.ports.get('imap') ?? 0), /^\* OK \[CAPABILITY IMAP4rev1 .*STARTTLS.*LOGINDISABLED.*\] Postwarden IMAP4rev2 ready$/);
+        assert.equal(await firstLine(server.ports.get('pop3') ?? 0), '+OK Postwarden POP3 server ready');
+        assert.match((await tlsSession(server.ports.get('imaps') ?? 0)).line, /^\* OK \[CAPABILITY IMAP4rev1 .*AUTH=PLAIN.*\] Postwarden IMAP4rev2 ready$/);
         assert.match((await tlsSession(server.ports.get('submissions') ?? 0)).line, /^220 /);
-        assert.match((await tlsSession(server.ports.get('pop3s') ?? 0)).line, /^-ERR /);
+        assert.equal((await tlsSession(server.ports.get('pop3s') ?? 0)).line, '+OK Postwarden POP3 server ready');
         const users = await runCli(['user', 'list'], { cwd });
         assert.equal(users.stdout.trim(), 'postmaster@localhost\t0\tunlimited', 'the CLI works beside a running server');
       } finally {

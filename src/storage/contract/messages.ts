@@ -32,7 +32,7 @@ export function messageContract(adapter: ContractAdapter): void {
         assert.equal(listed[0]?.cache, null);
         const status = unwrap(await storage.mailboxStatus(account.id, inbox.id));
         assert.deepEqual({ ...status, uidValidity: 0 }, {
-          messages: 2, unseen: 1, deleted: 0, size: message('one').length + binary.length, uidNext: 3, uidValidity: 0, highestModSeq: second.modSeq,
+          messages: 2, recent: 2, unseen: 1, deleted: 0, size: message('one').length + binary.length, uidNext: 3, uidValidity: 0, highestModSeq: second.modSeq,
         });
         assert.deepEqual(unwrap(await storage.getQuota(account.id)), { usedBytes: status.size, limitBytes: null, messages: 2 });
       });

@@ -152,8 +152,10 @@ export async function mailboxStatus(ctx: StoreContext, accountId: AccountId, mai
   return ctx.driver.read(async (q) => {
     const mailbox = await findMailboxById(q, accountId, mailboxId);
     if (!mailbox) return err(noMailbox(mailboxId));
-    const counts = await q.get<{ messages: number; unseen: number | null; deleted: number | null; size: number | null }>(
+    const first = await q.get<{ first_recent_uid: number }>('SELECT first_recent_uid FROM mailboxes WHERE id = ?', [mailboxId]);
+    const counts = await q.get<{ messages: number; recent: number | null; unseen: number | null; deleted: number | null; size: number | null }>(
       `SELECT COUNT(*) AS messages,
+              SUM(CASE WHEN uid >= ${Number(first?.first_recent_uid ?? 1)} THEN 1 ELSE 0 END) AS recent,
               SUM(CASE WHEN (flags & ${SEEN_BIT}) = 0 THEN 1 ELSE 0 END) AS unseen,
               SUM(CASE WHEN (flags & ${DELETED_BIT}) <> 0 THEN 1 ELSE 0 END) AS deleted,
               SUM(size) AS size
@@ -162,6 +164,7 @@ export async function mailboxStatus(ctx: StoreContext, accountId: AccountId, mai
     );
     return ok({
       messages: Number(counts?.messages ?? 0),
+      recent: Number(counts?.recent ?? 0),
       unseen: Number(counts?.unseen ?? 0),
       deleted: Number(counts?.deleted ?? 0),
       size: Number(counts?.size ?? 0),
