@@ -3,8 +3,8 @@
 // (what IMAP's QRESYNC/EXPUNGE push is built on) and, where the store carries events across
 // processes (PostgreSQL), an expunge change event. On PostgreSQL also: two server processes
 // sharing the store share the maildrop lock. The PostgreSQL part needs POSTWARDEN_TEST_PG_URL
-// (CI sets it) and reports itself skipped without it.
-// TODO(imap): add the IMAP-session version (an IMAP client sees EXPUNGE) when the IMAP server lands.
+// (CI sets it) and reports itself skipped without it. An IMAP session that has the INBOX
+// selected is told about the removal at its next NOOP (EXPUNGE responses, RFC 9051 §7.5.1).
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import pg from 'pg';
+import { ImapClient } from '../helpers/imap-client.ts';
 import { deliver, inboxRecords } from '../helpers/pop3-delivery.ts';
 import { RawPop3 } from '../helpers/pop3-client.ts';
 import type { ChangeEvent } from '../../src/storage/api.ts';
@@ -49,7 +50,10 @@ async function deletionIsSeen(server: MailServer): Promise<void> {
   const { records } = await inboxRecords(server, USER);
   const events: ChangeEvent[] = [];
   const unsubscribe = server.store.onChange((event) => events.push(event));
+  const imap = await ImapClient.connect(server.port('imaps'), { tls: true });
   try {
+    await imap.login(USER, PASSWORD);
+    await imap.ok('SELECT INBOX');
     const { client, answer } = await login(server.port('pop3s'));
     assert.match(answer ?? '', /^\+OK Logged in; maildrop has 3 messages/);
     assert.equal(await client.command('DELE 1'), '+OK Message deleted');
@@ -65,8 +69,12 @@ async function deletionIsSeen(server: MailServer): Promise<void> {
       assert.ok((expunge?.modSeq ?? 0) > status.value.highestModSeq);
       assert.equal(events.filter((event) => event.kind === 'expunge').length, 1, 'one transaction, one event');
     }
+    const noop = await imap.ok('NOOP');
+    const expunges = noop.untagged.map((response) => Buffer.from(response.raw).toString()).filter((text) => / EXPUNGE\r\n$/.test(text));
+    assert.deepEqual(expunges, ['* 3 EXPUNGE\r\n', '* 1 EXPUNGE\r\n'], 'the IMAP session sees both messages go');
   } finally {
     unsubscribe();
+    imap.close();
   }
 }
 
