@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchAuth } from './auth.ts';
+import { benchSmtpAccept } from './smtp-accept.ts';
 import { benchStorage } from './storage.ts';
 
 const resultsDir = join(import.meta.dirname, 'results');
@@ -22,7 +23,7 @@ function record(benchmark: string, runs: readonly object[]): void {
 }
 
 const only = process.argv.slice(2);
-const benchmarks: Record<string, () => Promise<readonly object[]>> = { storage: benchStorage, auth: benchAuth };
+const benchmarks: Record<string, () => Promise<readonly object[]>> = { storage: benchStorage, auth: benchAuth, 'smtp-accept': benchSmtpAccept };
 for (const [name, run] of Object.entries(benchmarks)) {
   if (only.length === 0 || only.includes(name)) record(name, await run());
 }
