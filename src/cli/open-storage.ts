@@ -24,7 +24,13 @@ export function masterKeyFor(config: Config): MasterKey {
   return config.storage.master_key !== '' ? masterKeyFromHex(config.storage.master_key) : loadOrCreateMasterKey(dataDir);
 }
 
-export async function openConfiguredStorage(config: Config): Promise<OpenedStorage> {
+export interface OpenOptions {
+  /** The server resumes moving blobs a previous run left inline in the database. */
+  readonly resumeBlobMoves?: boolean;
+  readonly onBlobError?: (message: string) => void;
+}
+
+export async function openConfiguredStorage(config: Config, options: OpenOptions = {}): Promise<OpenedStorage> {
   const master = masterKeyFor(config);
   const encrypt = config.storage.encryption;
   if (config.storage.driver === 'postgres') {
@@ -32,7 +38,7 @@ export async function openConfiguredStorage(config: Config): Promise<OpenedStora
     const storage = await openPostgresStorage({ url: config.storage.url, master, encrypt });
     return { storage, housekeeping: async () => 0 };
   }
-  const storage = await openSqliteStorage({ dataDir: dataDirectory(config), master, encrypt });
+  const storage = await openSqliteStorage({ dataDir: dataDirectory(config), master, encrypt, ...options });
   return { storage, housekeeping: () => storage.sweepOrphanBlobs() };
 }
 

@@ -59,7 +59,10 @@ export async function serve(loaded: LoadedConfig): Promise<void> {
   ensureDirectory(dataDir);
   const lock = lockDataDirectory(dataDir);
   try {
-    const { storage, housekeeping } = await openConfiguredStorage(config);
+    const { storage, housekeeping } = await openConfiguredStorage(config, {
+      resumeBlobMoves: true,
+      onBlobError: (message) => logger.error({ detail: message }, 'moving a blob to its file failed; it stays durable in the database'),
+    });
     try {
       const password = loaded.localMode ? await bootstrapLocalMode(storage) : undefined;
       const tls = await TlsProvider.create({

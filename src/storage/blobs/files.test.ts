@@ -1,27 +1,35 @@
-// The file blob store: durable writes into content-addressed paths, reference counting in the
-// same transaction as the rows, the guard that keeps a re-staged blob from being unlinked, and
-// the orphan sweep.
+// The file blob store: new blobs are durable inline in their row when the transaction commits,
+// the mover then writes their content-addressed files and clears the inline copy; reference
+// counting removes files when the last reference goes, never while a blob is staged or moving;
+// inline blobs left by a crash are re-queued; the orphan sweep removes only what nothing needs.
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, utimes, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { SqliteDriver } from '../sqlite/driver.ts';
 import { FileBlobStore, ORPHAN_MIN_AGE_MS } from './files.ts';
 
-async function setup(fn: (store: FileBlobStore, driver: SqliteDriver, root: string) => Promise<void>): Promise<void> {
+const SCHEMA = 'CREATE TABLE IF NOT EXISTS blobs (account_id INTEGER, id TEXT, refs INTEGER, size INTEGER, inline BLOB, PRIMARY KEY (account_id, id))';
+
+async function setup(fn: (store: FileBlobStore, driver: SqliteDriver, root: string, reopen: () => FileBlobStore) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'postwarden-blobs-'));
-  const driver = new SqliteDriver({
-    path: join(dir, 'db'),
-    migrate: (db) => db.exec('CREATE TABLE IF NOT EXISTS blobs (account_id INTEGER, id TEXT, refs INTEGER, size INTEGER, PRIMARY KEY (account_id, id))'),
-  });
+  const driver = new SqliteDriver({ path: join(dir, 'db'), migrate: (db) => db.exec(SCHEMA) });
   const root = join(dir, 'blobs');
   await mkdir(root);
+  const stores: FileBlobStore[] = [];
+  const make = () => {
+    const store = new FileBlobStore(root);
+    store.attach(driver);
+    stores.push(store);
+    return store;
+  };
   try {
-    await fn(new FileBlobStore(root), driver, root);
+    await fn(make(), driver, root, make);
   } finally {
+    for (const store of stores) await store.close();
     await driver.close();
     await rm(dir, { recursive: true, force: true });
   }
@@ -29,42 +37,60 @@ async function setup(fn: (store: FileBlobStore, driver: SqliteDriver, root: stri
 
 const ID = 'ab'.repeat(32);
 const bytes = Buffer.from('sealed bytes');
+const inlineOf = (driver: SqliteDriver) =>
+  driver.read(async (q) => (await q.get<{ inline: Uint8Array | null }>('SELECT inline FROM blobs WHERE account_id = 1 AND id = ?', [ID]))?.inline);
 
 describe('file blob store', () => {
-  it('stages durably, counts references, and unlinks after the last reference is committed away', async () => {
+  it('keeps a new blob inline at commit, then moves it to its file and clears the inline copy', async () => {
     await setup(async (store, driver, root) => {
       const staged = await store.stage(1, ID, 5, bytes);
-      const path = join(root, '1', 'ab', ID);
-      assert.ok(existsSync(path), 'the file exists before the transaction');
-      assert.deepEqual((await readdir(join(root, '1', 'ab'))).filter((n) => n.startsWith('.tmp')), [], 'no temporary file is left');
       await driver.write(async (tx) => store.addStaged(tx, staged));
       store.unstage(staged);
+      assert.deepEqual(Buffer.from((await store.read(await driver.read(async (q) => q), 1, ID)) ?? []), bytes, 'readable at once');
+      await store.moverIdle();
+      const path = join(root, '1', 'ab', ID);
+      assert.ok(existsSync(path), 'the file exists after the move');
+      assert.equal(await inlineOf(driver), null, 'the inline copy is gone');
+      assert.deepEqual(Buffer.from((await store.read(await driver.read(async (q) => q), 1, ID)) ?? []), bytes, 'readable from the file');
+    });
+  });
+
+  it('counts references and removes the file after the last one is committed away', async () => {
+    await setup(async (store, driver, root) => {
+      const staged = await store.stage(1, ID, 5, bytes);
+      await driver.write(async (tx) => store.addStaged(tx, staged));
+      store.unstage(staged);
+      await store.moverIdle();
       await driver.write(async (tx) => store.addRefs(tx, 1, ID, 2));
       await driver.write(async (tx) => store.dropRefs(tx, 1, ID, 2));
-      assert.deepEqual(await store.read(await driver.read(async (q) => q), 1, ID), bytes);
+      assert.ok(existsSync(join(root, '1', 'ab', ID)));
       await driver.write(async (tx) => store.dropRefs(tx, 1, ID, 1));
-      await waitUntil(() => !existsSync(path));
+      await waitUntil(() => !existsSync(join(root, '1', 'ab', ID)));
       assert.equal(await store.read(await driver.read(async (q) => q), 1, ID), undefined);
-    });
-  });
-
-  it('keeps a file that another transaction staged again before the unlink', async () => {
-    await setup(async (store, driver, root) => {
-      const first = await store.stage(1, ID, 5, bytes);
-      await driver.write(async (tx) => store.addStaged(tx, first));
-      store.unstage(first);
-      const again = await store.stage(1, ID, 5, bytes);
-      await driver.write(async (tx) => store.dropRefs(tx, 1, ID, 1));
-      await driver.write(async (tx) => store.addStaged(tx, again));
-      store.unstage(again);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      assert.ok(existsSync(join(root, '1', 'ab', ID)), 'the re-referenced blob survives');
-    });
-  });
-
-  it('refuses a reference to a blob that is not there', async () => {
-    await setup(async (store, driver) => {
       await assert.rejects(driver.write(async (tx) => store.addRefs(tx, 1, ID, 1)), /missing/);
+    });
+  });
+
+  it('removes the file of a blob whose row went while it was being moved', async () => {
+    await setup(async (store, driver, root) => {
+      const staged = await store.stage(1, ID, 5, bytes);
+      await driver.write(async (tx) => store.addStaged(tx, staged));
+      store.unstage(staged);
+      await driver.write(async (tx) => store.dropRefs(tx, 1, ID, 1));
+      await store.moverIdle();
+      await waitUntil(() => !existsSync(join(root, '1', 'ab', ID)));
+    });
+  });
+
+  it('re-queues blobs left inline by a crash', async () => {
+    await setup(async (store, driver, root, reopen) => {
+      await driver.write((tx) => tx.run('INSERT INTO blobs (account_id, id, refs, size, inline) VALUES (1, ?, 1, 5, ?)', [ID, bytes]));
+      void store;
+      const restarted = reopen();
+      assert.equal(await driver.read((q) => restarted.requeueInline(q)), 1);
+      await restarted.moverIdle();
+      assert.ok(existsSync(join(root, '1', 'ab', ID)));
+      assert.equal(await inlineOf(driver), null);
     });
   });
 
@@ -73,11 +99,14 @@ describe('file blob store', () => {
       const kept = await store.stage(1, ID, 5, bytes);
       await driver.write(async (tx) => store.addStaged(tx, kept));
       store.unstage(kept);
+      await store.moverIdle();
       const orphan = 'cd'.repeat(32);
-      await store.stage(1, orphan, 5, bytes).then((s) => store.unstage(s));
       const fresh = 'ef'.repeat(32);
-      await store.stage(1, fresh, 5, bytes).then((s) => store.unstage(s));
-      const leftover = join(root, '1', 'cd', `.tmp-${orphan}-123`);
+      await mkdir(join(root, '1', 'cd'), { recursive: true });
+      await mkdir(join(root, '1', 'ef'), { recursive: true });
+      await writeFile(join(root, '1', 'cd', orphan), 'orphan');
+      await writeFile(join(root, '1', 'ef', fresh), 'fresh');
+      const leftover = join(root, '1', 'cd', `${orphan}.tmp-123-x`);
       await writeFile(leftover, 'partial');
       const old = new Date(Date.now() - 2 * ORPHAN_MIN_AGE_MS);
       for (const path of [join(root, '1', 'ab', ID), join(root, '1', 'cd', orphan), leftover]) await utimes(path, old, old);
@@ -85,7 +114,7 @@ describe('file blob store', () => {
         driver.read(async (q) => (await q.get('SELECT 1 AS one FROM blobs WHERE account_id = ? AND id = ?', [owner, id])) !== undefined);
       assert.equal(await store.sweepOrphans(referenced), 2);
       assert.ok(existsSync(join(root, '1', 'ab', ID)), 'a referenced file stays');
-      assert.ok(existsSync(join(root, '1', 'ef', fresh)), 'a young file stays (its transaction may still commit)');
+      assert.ok(existsSync(join(root, '1', 'ef', fresh)), 'a young file stays');
       assert.ok(!existsSync(join(root, '1', 'cd', orphan)));
       assert.ok(!existsSync(leftover));
     });
@@ -93,6 +122,6 @@ describe('file blob store', () => {
 });
 
 async function waitUntil(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
   assert.ok(condition(), 'the condition did not become true');
 }

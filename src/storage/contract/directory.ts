@@ -152,8 +152,8 @@ export function directoryContract(adapter: ContractAdapter): void {
         const marker = 'PLAINTEXT-MARKER-7f3a';
         await storage.appendMessages([{ accountId: account.id, mailboxId: inbox.id, raw: message(marker, `${marker}\r\n`) }]);
         const blobs = await store.rawBlobs();
-        assert.equal(blobs.length, 1);
-        for (const blob of blobs) assert.equal(Buffer.from(blob).includes(marker), false, 'the blob at rest is encrypted');
+        assert.ok(blobs.length >= 1);
+        for (const blob of blobs) assert.equal(Buffer.from(blob).includes(marker), false, 'nothing at rest holds the message in the clear');
         await assert.rejects(store.openWithMasterKey('00'.repeat(32)), /master key does not match/);
       });
     });

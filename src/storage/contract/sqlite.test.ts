@@ -15,9 +15,10 @@ storageContract({
     return {
       open: (options) => openSqliteStorage({ dataDir, master: masterKeyFromHex(TEST_MASTER_KEY_HEX), ...options }),
       openWithMasterKey: (hex) => openSqliteStorage({ dataDir, master: masterKeyFromHex(hex) }),
+      // Blobs rest inline in the database until the mover writes their files: both are at rest.
       rawBlobs: async () => {
-        const files = await readdir(join(dataDir, 'blobs'), { recursive: true, withFileTypes: true });
-        return Promise.all(files.filter((f) => f.isFile()).map((f) => readFile(join(f.parentPath, f.name))));
+        const files = await readdir(dataDir, { recursive: true, withFileTypes: true });
+        return Promise.all(files.filter((f) => f.isFile() && !f.name.endsWith('.key')).map((f) => readFile(join(f.parentPath, f.name))));
       },
       childArgs: ['sqlite', dataDir],
       destroy: () => rm(dataDir, { recursive: true, force: true }),

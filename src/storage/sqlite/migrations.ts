@@ -126,6 +126,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE mailboxes ADD COLUMN first_recent_uid INTEGER NOT NULL DEFAULT 1;
   `,
+  `
+  ALTER TABLE blobs ADD COLUMN inline BLOB;
+  `,
 ];
 
 /** Applies the migrations the database has not seen yet. */

@@ -24,6 +24,10 @@ export interface SqliteStorageOptions {
   readonly master: MasterKey;
   readonly encrypt?: boolean;
   readonly clock?: Clock;
+  /** Queue the blobs a previous run left inline (the server does; short CLI commands do not). */
+  readonly resumeBlobMoves?: boolean;
+  /** Told when moving a blob to its file fails (it stays durable inline; the move is retried at start). */
+  readonly onBlobError?: (message: string) => void;
 }
 
 /** Creates a directory (and missing parents) durably. */
@@ -41,6 +45,8 @@ export function ensureDirectory(path: string): void {
 export interface SqliteStorage extends Storage {
   /** Removes blob files left by a crash between their fsync and the commit. */
   sweepOrphanBlobs(): Promise<number>;
+  /** Resolves when every blob committed so far has been moved to its file. */
+  blobsSettled(): Promise<void>;
 }
 
 export async function openSqliteStorage(options: SqliteStorageOptions): Promise<SqliteStorage> {
@@ -64,7 +70,9 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     await driver.close();
     throw error;
   }
-  const blobs = new FileBlobStore(blobRoot);
+  const blobs = new FileBlobStore(blobRoot, options.onBlobError);
+  blobs.attach(driver);
+  if (options.resumeBlobMoves) await driver.read((q) => blobs.requeueInline(q));
   const storage = createSqlStorage(
     {
       driver,
@@ -79,10 +87,12 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
       capabilities: { sharedAcrossProcesses: false, crossProcessEvents: false },
       scrub: async () => driver.checkpoint(),
       onClose: async () => blobs.close(),
+      beforeClose: async () => blobs.moverIdle(),
     },
   );
   return {
     ...storage,
+    blobsSettled: () => blobs.moverIdle(),
     sweepOrphanBlobs: () =>
       blobs.sweepOrphans((owner, id) =>
         driver.read(async (q) => (await q.get('SELECT 1 AS one FROM blobs WHERE account_id = ? AND id = ?', [owner, id])) !== undefined),
