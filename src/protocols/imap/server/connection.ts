@@ -16,6 +16,7 @@ import { limitsAfterLogin } from '../wire/limits.ts';
 import { ImapCommandReader } from '../wire/reader.ts';
 import { capabilityList } from './commands/any-state.ts';
 import type { ImapContext, Outcome, SessionState } from './context.ts';
+import { RecentBlobs } from './message-view.ts';
 import { Responder } from './responder.ts';
 import { ImapSession } from './session.ts';
 
@@ -80,6 +81,7 @@ export class ImapConnection {
       sasl: undefined,
       saslPendingAccount: undefined,
       authFailures: 0,
+      recentBlobs: new RecentBlobs(),
     };
     this.session = new ImapSession(ctx, state, this.responder);
     this.unsubscribe = ctx.storage.onChange((event) => this.changed(event));
@@ -206,6 +208,7 @@ export class ImapConnection {
       case 'idle':
         this.writeText('+ idling\r\n');
         this.mode = { kind: 'idle', tag };
+        this.session.state.recentBlobs.clear(); // An idle session keeps no message octets.
         this.reader.expectLine();
         this.flush();
         if (this.session.state.selected?.dirty) void Promise.resolve().then(() => this.idleUpdate());

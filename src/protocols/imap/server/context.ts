@@ -8,6 +8,7 @@ import type { Clock } from '../../../core/clock.ts';
 import type { Logger } from '../../../core/log.ts';
 import type { Account, Storage } from '../../../storage/api.ts';
 import type { Responder } from './responder.ts';
+import type { RecentBlobs } from './message-view.ts';
 import type { SelectedMailbox } from './selected.ts';
 
 export interface ImapContext {
@@ -43,6 +44,8 @@ export interface SessionState {
   /** A SASL success whose final data went out in a continuation: the account, until the empty reply. */
   saslPendingAccount: Account | undefined;
   authFailures: number;
+  /** Decrypted messages this session read last (partial fetches of one message decrypt it once). */
+  readonly recentBlobs: RecentBlobs;
 }
 
 export interface Completion {

@@ -19,6 +19,42 @@ export interface LoadedMessage {
 export interface LoadOptions {
   readonly cache: boolean;
   readonly raw: boolean;
+  /** Recently read message octets of this session (clients fetch large messages in pieces). */
+  readonly recent?: RecentBlobs;
+}
+
+/** Most messages kept decrypted per session, and most octets they may hold together. */
+export const RECENT_BLOBS = 2;
+export const RECENT_BLOB_OCTETS = 16 * 1024 * 1024;
+
+/** A small LRU of decrypted messages, so `BODY[]<0.65536>`, `<65536.65536>` … decrypt once. */
+export class RecentBlobs {
+  private readonly entries = new Map<string, Uint8Array>();
+
+  get(blobId: string): Uint8Array | undefined {
+    const raw = this.entries.get(blobId);
+    if (raw) {
+      this.entries.delete(blobId);
+      this.entries.set(blobId, raw);
+    }
+    return raw;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  set(blobId: string, raw: Uint8Array): void {
+    if (raw.length > RECENT_BLOB_OCTETS) return;
+    this.entries.set(blobId, raw);
+    let total = 0;
+    for (const value of this.entries.values()) total += value.length;
+    for (const [key, value] of this.entries) {
+      if (this.entries.size <= RECENT_BLOBS && total <= RECENT_BLOB_OCTETS) break;
+      this.entries.delete(key);
+      total -= value.length;
+    }
+  }
 }
 
 /** Loads the messages with the given UIDs (ascending) that still exist, with what is asked for. */
@@ -35,9 +71,13 @@ export async function loadMessages(storage: Storage, selected: SelectedMailbox, 
     let raw: Uint8Array | undefined;
     let cache = options.cache ? parseMessageCache(record.cache) : undefined;
     if (options.raw || (options.cache && !cache)) {
-      const read = await storage.readMessage(selected.accountId, record.blobId);
-      if (!read.ok) continue; // Expunged meanwhile.
-      raw = read.value;
+      raw = options.recent?.get(record.blobId);
+      if (!raw) {
+        const read = await storage.readMessage(selected.accountId, record.blobId);
+        if (!read.ok) continue; // Expunged meanwhile.
+        raw = read.value;
+        options.recent?.set(record.blobId, raw);
+      }
       cache ??= computeMessageCache(raw);
     }
     loaded.set(record.uid, { record, cache: cache ?? EMPTY_CACHE, raw });

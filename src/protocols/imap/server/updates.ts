@@ -2,6 +2,7 @@
 // EXPUNGE (or VANISHED with QRESYNC, RFC 7162 §3.2.10), EXISTS, RECENT (IMAP4rev1 only) and
 // FETCH (FLAGS) responses, with UID when QRESYNC is on (§3.2.4) and MODSEQ when CONDSTORE is
 // (RFC 7162 §3.1.4).
+// RFC 7162 §3.1: once CONDSTORE is on, every untagged FETCH carries UID and MODSEQ.
 
 import { formatNumberSet } from '../wire/sequence.ts';
 import type { SessionState } from './context.ts';
@@ -23,7 +24,7 @@ export function writeUpdates(state: SessionState, out: Responder, selected: Sele
   if (result.recent !== undefined && !state.enabled.has('IMAP4REV2')) out.line(`${result.recent} RECENT`);
   for (const { seq, record } of result.changed) {
     const response = out.untagged().number(seq).atom('FETCH').open();
-    if (state.enabled.has('QRESYNC')) response.atom('UID').number(record.uid);
+    if (state.condstore || state.enabled.has('QRESYNC')) response.atom('UID').number(record.uid);
     response.atom('FLAGS').flags(flagsWithRecent(state, selected, record.uid, record.flags));
     if (state.condstore) response.atom('MODSEQ').open().number(record.modSeq).close();
     out.send(response.close());

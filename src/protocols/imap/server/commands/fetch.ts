@@ -138,8 +138,9 @@ export async function fetch(args: HandlerArgs, command: FetchCommand): Promise<O
   const changedSince = command.modifiers.changedSince;
   if (changedSince !== undefined || requested.some((a) => a.kind === 'modseq')) state.condstore = true;
   const items: FetchAttribute[] = [...requested];
-  if (command.uid && !items.some((a) => a.kind === 'uid')) items.unshift({ kind: 'uid' });
-  if (changedSince !== undefined && !items.some((a) => a.kind === 'modseq')) items.push({ kind: 'modseq' });
+  // RFC 7162 §3.1: with CONDSTORE on, every untagged FETCH carries UID and MODSEQ.
+  if ((command.uid || state.condstore) && !items.some((a) => a.kind === 'uid')) items.unshift({ kind: 'uid' });
+  if ((changedSince !== undefined || state.condstore) && !items.some((a) => a.kind === 'modseq')) items.push({ kind: 'modseq' });
   if (command.modifiers.vanished && (!command.uid || changedSince === undefined || !state.enabled.has('QRESYNC'))) {
     return bad('VANISHED needs UID FETCH, CHANGEDSINCE and QRESYNC (RFC 7162 §3.2.6)');
   }
@@ -157,7 +158,7 @@ export async function fetch(args: HandlerArgs, command: FetchCommand): Promise<O
   if (changedSince !== undefined) uids = uids.filter((uid) => (selected.record(uid)?.modSeq ?? 0) > changedSince);
 
   const raw = items.some(needsRaw);
-  const loaded = await loadMessages(ctx.storage, selected, uids, { cache: items.some(needsCache), raw });
+  const loaded = await loadMessages(ctx.storage, selected, uids, { cache: items.some(needsCache), raw, recent: state.recentBlobs });
   const seen = !selected.readOnly && items.some(setsSeen) ? uids.filter((uid) => !(selected.record(uid)?.flags ?? []).includes('\\Seen')) : [];
   if (seen.length > 0) {
     const updated = await ctx.storage.updateFlags(selected.accountId, selected.mailboxId, seen, { mode: 'add', flags: ['\\Seen'] });

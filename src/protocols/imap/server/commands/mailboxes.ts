@@ -7,6 +7,7 @@ import { HIERARCHY_DELIMITER } from '../../../../storage/mailbox-name.ts';
 import { bad, no, ok, type HandlerArgs, type Outcome } from '../context.ts';
 import { mailErrorResponse } from '../errors.ts';
 import { clientMailboxName } from '../names.ts';
+import { mailboxObjectId } from './status.ts';
 
 const SPECIAL_USES: ReadonlySet<string> = new Set(['\\All', '\\Archive', '\\Drafts', '\\Flagged', '\\Junk', '\\Sent', '\\Trash']);
 
@@ -26,8 +27,11 @@ export async function create(args: HandlerArgs, wire: string, specialUse: readon
   if (specialUse.length > 1) return no('Only one special use per mailbox', 'USEATTR');
   const use = specialUse[0];
   if (use !== undefined && !SPECIAL_USES.has(use)) return no(`${use} is not a special-use attribute`, 'USEATTR'); // RFC 6154 §3
+  // RFC 9051 §6.3.4 says a server SHOULD create missing superior names; like Dovecot we leave
+  // them implied (LIST shows them \NonExistent or \Noselect), so deleting the child leaves nothing behind.
   const created = await args.ctx.storage.createMailbox(account.id, name.value, { specialUse: (use as SpecialUse | undefined) ?? null });
-  return created.ok ? ok('CREATE completed') : failed(created.error);
+  // RFC 8474 §4.1: the MAILBOXID of the new mailbox in the tagged OK.
+  return created.ok ? ok('CREATE completed', `MAILBOXID (${mailboxObjectId(created.value)})`) : failed(created.error);
 }
 
 export async function remove(args: HandlerArgs, wire: string): Promise<Outcome> {

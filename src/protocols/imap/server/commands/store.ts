@@ -42,12 +42,14 @@ export async function store(args: HandlerArgs, command: StoreCommand): Promise<O
     const seq = selected.seqOf(uid);
     if (!record || seq === undefined) continue;
     const response = out.untagged().number(seq).atom('FETCH').open();
-    if (command.uid) response.atom('UID').number(uid);
+    // RFC 7162 §3.1: with CONDSTORE on, UID and MODSEQ go into every untagged FETCH.
+    if (command.uid || state.condstore) response.atom('UID').number(uid);
     if (!command.silent) response.atom('FLAGS').flags(flagsWithRecent(state, selected, uid, record.flags));
     if (state.condstore) response.atom('MODSEQ').open().number(record.modSeq).close();
     out.send(response.close());
   }
-  const modified = [...result.value.modified, ...uids.filter((uid) => selected.isExpungedElsewhere(uid))];
+  // MODIFIED reports UNCHANGEDSINCE failures (RFC 7162 §3.1.3), and then also messages expunged meanwhile.
+  const modified = unchangedSince === undefined ? [] : [...result.value.modified, ...uids.filter((uid) => selected.isExpungedElsewhere(uid))];
   if (modified.length > 0) {
     const numbers = command.uid ? modified : modified.map((uid) => selected.seqOf(uid) ?? 0).filter((n) => n > 0);
     return ok('Conditional STORE failed for some messages', `MODIFIED ${formatNumberSet(numbers)}`);
