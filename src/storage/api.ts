@@ -330,7 +330,7 @@ export interface Storage {
   readMessage(accountId: AccountId, blobId: string): Promise<Result<Uint8Array, MailError>>;
   updateFlags(accountId: AccountId, mailboxId: MailboxId, uids: readonly number[], change: FlagChange): Promise<Result<FlagUpdate, MailError>>;
   copyMessages(accountId: AccountId, from: MailboxId, uids: readonly number[], to: MailboxId): Promise<Result<CopyResult, MailError>>;
-  /** Atomic move (RFC 6851): copies, then expunges the source messages, in one transaction. */
+  /** Atomic move (RFC 6851): copies, then expunges the source messages, in one transaction; into the same mailbox it renumbers them. */
   moveMessages(accountId: AccountId, from: MailboxId, uids: readonly number[], to: MailboxId): Promise<Result<CopyResult, MailError>>;
   /** Removes the \Deleted messages among `uids` (all \Deleted messages when omitted). */
   expungeMessages(accountId: AccountId, mailboxId: MailboxId, uids?: readonly number[]): Promise<Result<ExpungeResult, MailError>>;

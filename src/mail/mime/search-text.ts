@@ -69,6 +69,35 @@ export function decodedAddresses(raw: Uint8Array, index: MimeIndex, name: string
   return out;
 }
 
+export interface AddressEntry {
+  readonly name: string | null;
+  readonly mailbox: string | null;
+  readonly host: string | null;
+}
+
+/**
+ * The addresses of every top-level field named `name` in the ENVELOPE convention
+ * (RFC 9051 §7.5.2): a group starts with (mailbox = group name, host = null) and ends with
+ * (null, null); empty groups included. Names decoded (RFC 2047).
+ */
+export function addressEntries(raw: Uint8Array, index: MimeIndex, name: string): AddressEntry[] {
+  const out: AddressEntry[] = [];
+  for (const value of rawValues(raw, index.root, name)) {
+    for (const entry of parseAddresses(value, false)) {
+      if (entry.domain === undefined) {
+        out.push({ name: null, mailbox: entry.mailbox === undefined ? null : decodeEncodedWords(entry.mailbox), host: null });
+        continue;
+      }
+      out.push({
+        name: entry.name === undefined ? null : decodeEncodedWords(entry.name),
+        mailbox: decodeEncodedWords(entry.mailbox ?? ''),
+        host: decodeEncodedWords(entry.domain),
+      });
+    }
+  }
+  return out;
+}
+
 function charsetOf(part: MimePart): string | undefined {
   for (const [name, value] of part.contentType?.params ?? []) if (name.toLowerCase() === 'charset') return value;
   return undefined;

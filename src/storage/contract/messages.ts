@@ -164,7 +164,9 @@ export function messageContract(adapter: ContractAdapter): void {
         assert.deepEqual(unwrap(await storage.listMessages(account.id, inbox.id)).map((m) => m.uid), [1]);
         assert.deepEqual(unwrap(await storage.changesSince(account.id, inbox.id, before)).vanished, [2, 3]);
         assert.equal(unwrap(await storage.getQuota(account.id)).messages, 3);
-        assert.equal(failure(await storage.moveMessages(account.id, inbox.id, [1], inbox.id)).code, 'cannot');
+        const renumbered = unwrap(await storage.moveMessages(account.id, inbox.id, [1], inbox.id));
+        assert.deepEqual(renumbered.mapping, [[1, 4]], 'a move into the same mailbox gives a new UID (RFC 6851 §3.3)');
+        assert.deepEqual(unwrap(await storage.listMessages(account.id, inbox.id)).map((m) => m.uid), [4]);
       });
     });
 

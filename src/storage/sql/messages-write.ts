@@ -192,7 +192,6 @@ export async function moveMessages(
   uids: readonly number[],
   to: MailboxId,
 ): Promise<Result<CopyResult, MailError>> {
-  if (from === to) return err(mailError('cannot', 'the source and destination mailbox are the same'));
   return writeOrRollback(ctx.driver, async (tx) => {
     const copied = await copyRows(ctx, tx, accountId, from, uids, to);
     if (!copied.ok) throw new Rollback(copied);

@@ -73,8 +73,13 @@ export function listMailboxes(input: ListInput): ListedMailbox[] {
   // Candidate names: every mailbox, every implied parent, and (SUBSCRIBED) every subscription.
   const candidates = new Set<string>([...existing.keys(), ...hasChildren]);
   if (select.has('SUBSCRIBED')) for (const name of subscribed) candidates.add(name);
+  // RFC 5258 §3.5: CHILDINFO marks a parent whose subscribed descendants the patterns do not
+  // list themselves (a descendant that matches is listed on its own).
   const subscribedChildOf = new Set<string>();
-  for (const name of subscribed) for (const parent of parents(name)) subscribedChildOf.add(parent);
+  for (const name of subscribed) {
+    if (matches(name)) continue;
+    for (const parent of parents(name)) subscribedChildOf.add(parent);
+  }
 
   const result: ListedMailbox[] = [];
   for (const name of [...candidates].sort(compareNames)) {

@@ -4,7 +4,7 @@
 // is rebuilt from the octets. SearchableMessage is implemented on top, lazily.
 
 import { computeMessageCache, parseMessageCache, type MessageCache } from '../../../mail/message-cache.ts';
-import { bodyText, decodedAddresses, headerValues, sentDate } from '../../../mail/mime/mime.ts';
+import { addressEntries, bodyText, headerValues, sentDate } from '../../../mail/mime/mime.ts';
 import type { MessageRecord, Storage } from '../../../storage/api.ts';
 import type { AddressEntry, SearchableMessage } from '../search/message.ts';
 import type { SelectedMailbox } from './selected.ts';
@@ -125,18 +125,7 @@ export class MessageView implements SearchableMessage {
   }
 
   addresses(field: keyof typeof ADDRESS_FIELDS): readonly AddressEntry[] {
-    const entries: AddressEntry[] = [];
-    let group: string | undefined;
-    for (const address of decodedAddresses(this.cache.header, this.cache.index, ADDRESS_FIELDS[field])) {
-      if (address.group !== group) {
-        if (group !== undefined) entries.push({ name: null, mailbox: null, host: null });
-        if (address.group !== undefined) entries.push({ name: null, mailbox: address.group, host: null });
-        group = address.group;
-      }
-      entries.push({ name: address.name ?? null, mailbox: address.mailbox, host: address.domain });
-    }
-    if (group !== undefined) entries.push({ name: null, mailbox: null, host: null });
-    return entries;
+    return addressEntries(this.cache.header, this.cache.index, ADDRESS_FIELDS[field]);
   }
 
   bodyText(): string {

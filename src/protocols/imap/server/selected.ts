@@ -67,11 +67,9 @@ export class SelectedMailbox {
     if (!listed.ok) return undefined;
     const fresh = (await storage.getMailboxById(mailbox.accountId, mailbox.id)) ?? mailbox;
     // RFC 3501 §6.3.2: EXAMINE does not change \Recent; SELECT takes the new ones for this session.
-    let recentFrom = Number.POSITIVE_INFINITY;
-    if (!readOnly) {
-      const claimed = await storage.claimRecent(mailbox.accountId, mailbox.id, fresh.uidNext);
-      if (claimed.ok) recentFrom = claimed.value;
-    }
+    // A claim up to UID 0 takes nothing: it only tells where the recent messages start.
+    const claimed = await storage.claimRecent(mailbox.accountId, mailbox.id, readOnly ? 0 : fresh.uidNext);
+    const recentFrom = claimed.ok ? claimed.value : Number.POSITIVE_INFINITY;
     const selected = new SelectedMailbox(fresh, readOnly, listed.value, recentFrom);
     // Records listed after the mailbox row may be newer than its HIGHESTMODSEQ: take the larger.
     for (const record of listed.value) selected.knownModSeq = Math.max(selected.knownModSeq, record.modSeq);

@@ -105,8 +105,14 @@ export class ImapSession {
       return bad(this.state.phase === 'notauth' ? 'Log in first' : this.state.phase === 'selected' || command.name === 'LOGIN' || command.name === 'AUTHENTICATE' || command.name === 'STARTTLS' ? `${command.name} is not valid now` : 'Select a mailbox first');
     }
     let outcome: Outcome;
+    const condstoreBefore = this.state.condstore;
     try {
       outcome = await this.dispatch(this.args(tag), command);
+      // RFC 7162 §3.1: the first CONDSTORE-enabling command with a mailbox selected reports HIGHESTMODSEQ.
+      const selected = this.state.selected;
+      if (!condstoreBefore && this.state.condstore && selected && command.name !== 'SELECT' && command.name !== 'EXAMINE') {
+        this.out.line(`OK [HIGHESTMODSEQ ${selected.highestModSeq}] Highest`);
+      }
       if (this.state.selected && outcome.kind === 'done') {
         const always = command.name === 'NOOP' || command.name === 'CHECK' || command.name === 'SELECT' || command.name === 'EXAMINE';
         if (always || this.state.selected.dirty) await syncSelected(this.state, this.out, this.ctx.storage, !holdsSequenceNumbers(command));

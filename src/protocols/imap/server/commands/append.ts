@@ -5,6 +5,7 @@
 // here, once, so FETCH never reparses.
 
 import { buildMessageCache } from '../../../../mail/message-cache.ts';
+import { encodeBinaryParts } from '../../../../mail/mime/mime.ts';
 import type { NewMessage } from '../../../../storage/api.ts';
 import { appendUidCode } from '../../wire/encoder.ts';
 import { dateTimeToEpochMs } from '../../wire/dates.ts';
@@ -46,7 +47,8 @@ export async function append(args: HandlerArgs, wire: string, messages: readonly
       if (ms === undefined) return no('Invalid date-time', 'CANNOT');
       internalDate = new Date(ms);
     }
-    const raw = toCrlf(message.data);
+    // A literal8 carries binary octets as they are: no line-end repair, binary parts to base64 (RFC 3516 §4.4).
+    const raw = message.binary ? encodeBinaryParts(message.data) : toCrlf(message.data);
     items.push({ accountId: account.id, mailboxId: mailbox.id, raw, flags: message.flags, cache: buildMessageCache(raw), ...(internalDate ? { internalDate } : {}) });
   }
   // RFC 3502 §6: every message or none, in one commit.

@@ -11,10 +11,18 @@ import { bad, no, ok, type HandlerArgs, type Outcome } from '../context.ts';
 import { canonicalPattern, listMailboxes, listSubscribed, type ListedMailbox } from '../listing.ts';
 import { writeStatus } from './status.ts';
 
-/** A pattern from the client, decoded like a mailbox name but keeping its wildcards. */
+/**
+ * A pattern from the client, decoded like a mailbox name but keeping its wildcards. A pattern
+ * that is not valid modified UTF-7 is matched as written (it simply matches no stored name),
+ * as Dovecot does: LIST of an odd pattern is not an error (imaptest "atoms").
+ */
 function decodePattern(args: HandlerArgs, wire: string): string | undefined {
-  const decoded = args.state.enabled.has('UTF8=ACCEPT') ? checkMailboxNameCharacters(wire) : decodeMailboxName(wire);
-  return decoded.ok ? decoded.value : undefined;
+  if (args.state.enabled.has('UTF8=ACCEPT')) {
+    const checked = checkMailboxNameCharacters(wire);
+    return checked.ok ? checked.value : undefined;
+  }
+  const decoded = decodeMailboxName(wire);
+  return decoded.ok ? decoded.value : wire;
 }
 
 function writeListed(args: HandlerArgs, verb: 'LIST' | 'LSUB', listed: ListedMailbox): void {

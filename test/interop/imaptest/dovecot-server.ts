@@ -1,0 +1,205 @@
+// A throwaway Dovecot 2.3 for the imaptest suite (the reference server: the runner must pass
+// every group it can run against it). Like ../dovecot.ts, but with the settings imaptest's
+// groups need: two users (the second for "user 2: $user2" groups), the mailbox list index
+// (Dovecot offers NOTIFY with it), optionally IMAP URLAUTH (GENURLAUTH/URLFETCH through the
+// imap-urlauth services; off by default, as in Dovecot: Dovecot 2.3.19 panics in the
+// urlauth-binary and urlauth2 groups) and the time zone the search-intdate data assumes (TZ for Dovecot
+// and its children); the second user owns a mailbox named "imaptest" (urlauth2 selects it on
+// its second connection; imaptest creates the test mailbox for the first user only). Loopback only, no TLS; stop() removes everything. Input: none untrusted.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { DOVECOT_BINARY, dovecotUnavailable } from '../dovecot.ts';
+import type { Account } from './executor.ts';
+
+export { dovecotUnavailable };
+
+/** URLAUTH: the URL host must be the address imaptest connects to ($domain of a user without one). */
+const URLAUTH_SETTINGS = `imap_urlauth_host = 127.0.0.1
+mail_attribute_dict = file:%h/dovecot-attributes
+service imap-urlauth-login {
+  unix_listener imap-urlauth {
+    mode = 0666
+  }
+}
+service imap-urlauth {
+  unix_listener token-login/imap-urlauth {
+    mode = 0666
+  }
+}
+service imap-urlauth-worker {
+  unix_listener imap-urlauth-worker {
+    mode = 0666
+  }
+}
+`;
+
+/** How long Dovecot may take to accept connections (a bound, not a timing assertion). */
+const START_LIMIT_MS = 20_000;
+const PASSWORD = 'imaptest-pass';
+
+export interface ImaptestDovecot {
+  readonly port: number;
+  readonly account: Account;
+  readonly user2: Account;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function passwdEntry(name: string): { uid: number; gid: number } | undefined {
+  for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+    const fields = line.split(':');
+    if (fields[0] === name) return { uid: Number(fields[2]), gid: Number(fields[3]) };
+  }
+  return undefined;
+}
+
+export interface DovecotOptions {
+  /** Offer URLAUTH (imap_urlauth_host, mail_attribute_dict, the imap-urlauth services). */
+  readonly urlauth?: boolean;
+}
+
+export async function startImaptestDovecot(timeZone: string, options: DovecotOptions = {}): Promise<ImaptestDovecot> {
+  const unavailable = dovecotUnavailable();
+  if (unavailable) throw new Error(unavailable);
+  const dir = mkdtempSync(join(tmpdir(), 'postwarden-imaptest-dovecot-'));
+  chmodSync(dir, 0o755);
+  const port = await freePort();
+  const root = process.getuid?.() === 0;
+  const me = userInfo();
+  const mailUser = root ? (passwdEntry('nobody') ?? { uid: 65534, gid: 65534 }) : { uid: me.uid, gid: me.gid };
+  for (const sub of ['run', 'state', 'mail', 'home']) mkdirSync(join(dir, sub));
+  if (root) {
+    chownSync(join(dir, 'mail'), mailUser.uid, mailUser.gid);
+    chownSync(join(dir, 'home'), mailUser.uid, mailUser.gid);
+  }
+  // Users without a domain: imaptest's URLAUTH groups build "imap://$username@$domain/..." with
+  // $domain = the host connected to, which must then be imap_urlauth_host.
+  const users = ['imaptest1', 'imaptest2'];
+  writeFileSync(
+    join(dir, 'passwd'),
+    users.map((u) => `${u}:{PLAIN}${PASSWORD}:${mailUser.uid}:${mailUser.gid}::${join(dir, 'home', u)}::\n`).join(''),
+  );
+  // urlauth2 SELECTs the test mailbox as the second user (imaptest creates it only for the
+  // first): give the second user one, as a prepared imaptest user2 account has.
+  const second = join(dir, 'mail', users[1] ?? '', '.imaptest');
+  for (const sub of ['', 'cur', 'new', 'tmp']) {
+    mkdirSync(join(second, sub), { recursive: true });
+    if (root) chownSync(join(second, sub), mailUser.uid, mailUser.gid);
+  }
+  if (root) chownSync(join(dir, 'mail', users[1] ?? ''), mailUser.uid, mailUser.gid);
+  const logPath = join(dir, 'dovecot.log');
+  const internalUser = root ? 'dovecot' : me.username;
+  const config = `# Generated by test/interop/imaptest/dovecot-server.ts for one run.
+base_dir = ${join(dir, 'run')}
+state_dir = ${join(dir, 'state')}
+log_path = ${logPath}
+info_log_path = ${logPath}
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_internal_user = ${internalUser}
+default_internal_group = ${root ? 'dovecot' : me.username}
+default_login_user = ${root ? 'dovenull' : me.username}
+first_valid_uid = ${Math.min(mailUser.uid, 1)}
+first_valid_gid = 0
+mail_location = maildir:${join(dir, 'mail')}/%u
+mail_uid = ${mailUser.uid}
+mail_gid = ${mailUser.gid}
+mail_max_userip_connections = 100
+mailbox_list_index = yes
+imap_max_line_length = 1M
+import_environment = TZ
+${options.urlauth ? URLAUTH_SETTINGS : ''}passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u ${join(dir, 'passwd')}
+}
+userdb {
+  driver = passwd-file
+  args = username_format=%u ${join(dir, 'passwd')}
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = ${port}
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service stats {
+  unix_listener stats-reader {
+    mode = 0666
+  }
+  unix_listener stats-writer {
+    mode = 0666
+  }
+}
+`;
+  const configPath = join(dir, 'dovecot.conf');
+  writeFileSync(configPath, config);
+  const child: ChildProcess = spawn(DOVECOT_BINARY, ['-F', '-c', configPath], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, TZ: timeZone },
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  const log = (): string => `${output}${existsSync(logPath) ? readFileSync(logPath, 'utf8') : ''}`;
+  const stop = async (): Promise<void> => {
+    if (!exited) {
+      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await gone;
+      clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + START_LIMIT_MS;
+  while (!(await canConnect(port))) {
+    if (exited || Date.now() > deadline) {
+      const text = log();
+      await stop();
+      throw new Error(`Dovecot did not start on 127.0.0.1:${port}${exited ? ' (it exited)' : ''}:\n${text}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    port,
+    account: { user: users[0] ?? '', password: PASSWORD },
+    user2: { user: users[1] ?? '', password: PASSWORD },
+    log,
+    stop,
+  };
+}
