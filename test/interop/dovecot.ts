@@ -72,7 +72,15 @@ async function canConnect(port: number): Promise<boolean> {
   });
 }
 
-export async function startDovecot(): Promise<Dovecot> {
+export interface DovecotOptions {
+  /**
+   * TZ for Dovecot and its mail processes (INTERNALDATE and the dates of SEARCH BEFORE/ON/SINCE
+   * are in the server's local time); unset: the environment's.
+   */
+  readonly timeZone?: string;
+}
+
+export async function startDovecot(options: DovecotOptions = {}): Promise<Dovecot> {
   const unavailable = dovecotUnavailable();
   if (unavailable) throw new Error(unavailable);
   const dir = mkdtempSync(join(tmpdir(), 'postwarden-dovecot-'));
@@ -110,7 +118,7 @@ mail_uid = ${mailUser.uid}
 mail_gid = ${mailUser.gid}
 mail_max_userip_connections = 100
 imap_max_line_length = 1M
-passdb {
+${options.timeZone === undefined ? '' : 'import_environment = TZ\n'}passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u ${join(dir, 'passwd')}
 }
@@ -143,7 +151,8 @@ service stats {
 `;
   const configPath = join(dir, 'dovecot.conf');
   writeFileSync(configPath, config);
-  const child: ChildProcess = spawn(DOVECOT_BINARY, ['-F', '-c', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = options.timeZone === undefined ? process.env : { ...process.env, TZ: options.timeZone };
+  const child: ChildProcess = spawn(DOVECOT_BINARY, ['-F', '-c', configPath], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -20,11 +20,12 @@ function binaryLeaves(part: MimePart, out: MimePart[]): void {
   if (part.encoding?.toLowerCase() === 'binary' && part.kind !== 'multipart' && part.kind !== 'message') out.push(part);
 }
 
+/** Base64 lines joined by CRLF; the CRLF after the last one belongs to what follows the part. */
 function base64Lines(bytes: Uint8Array): string {
   const text = Buffer.from(bytes).toString('base64');
-  let out = '';
-  for (let i = 0; i < text.length; i += BASE64_LINE) out += `${text.slice(i, i + BASE64_LINE)}\r\n`;
-  return out;
+  const lines: string[] = [];
+  for (let i = 0; i < text.length; i += BASE64_LINE) lines.push(text.slice(i, i + BASE64_LINE));
+  return lines.join('\r\n');
 }
 
 /** The message with every Content-Transfer-Encoding: binary part re-encoded as base64. */

@@ -6,6 +6,7 @@
 import { TextDecoder } from 'node:util';
 
 const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8');
 const fallback = new TextDecoder('windows-1252');
 const decoders = new Map<string, TextDecoder | null>();
 
@@ -36,8 +37,11 @@ export function decodeUnlabeled(bytes: Uint8Array): string {
 export function decodeCharset(bytes: Uint8Array, charset: string | undefined): string {
   if (charset === undefined || charset === '') return decodeUnlabeled(bytes);
   const lower = charset.trim().toLowerCase();
+  // Labeled UTF-8: invalid sequences become U+FFFD and the valid text around them stays, as
+  // Dovecot decodes it (one stray Latin-1 line must not garble a UTF-8 part).
+  if (lower === 'utf-8' || lower === 'utf8') return utf8.decode(bytes);
   // US-ASCII labels map to windows-1252 in WHATWG; 8-bit octets there are most often UTF-8.
-  if (lower === 'us-ascii' || lower === 'ascii' || lower === 'utf-8' || lower === 'utf8') return decodeUnlabeled(bytes);
+  if (lower === 'us-ascii' || lower === 'ascii') return decodeUnlabeled(bytes);
   const decoder = decoderFor(lower);
   return decoder ? decoder.decode(bytes) : decodeUnlabeled(bytes);
 }

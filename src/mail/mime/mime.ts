@@ -11,7 +11,7 @@ export { bodyStructure } from './bodystructure.ts';
 export { envelope } from './envelope.ts';
 export { section, sectionSize } from './section.ts';
 export { binarySection, binarySize, type BinaryError, type BinaryResult, type BinarySizeResult } from './binary.ts';
-export { addressEntries, bodyText, decodedAddresses, decodedSubject, headerValues, type AddressEntry as EnvelopeAddress, type DecodedAddress } from './search-text.ts';
+export { addressEntries, bodyText, decodedAddresses, decodedSubject, headerText, headerValues, type AddressEntry as EnvelopeAddress, type DecodedAddress } from './search-text.ts';
 export { parseDateTime, sentDate, sortDate, type SentDate } from './sent-date.ts';
 export { decodeEncodedWords } from './encoded-words.ts';
 export { findPart } from './part-path.ts';

@@ -1,6 +1,6 @@
 // Message text for SEARCH and SORT (RFC 9051 §6.4.4, RFC 5256): header field values unfolded
 // and with RFC 2047 encoded words decoded, addresses with decoded display names, the decoded
-// Subject, and the text of the text/* parts decoded by transfer encoding (RFC 2045 §6) and
+// Subject, and the text of the text/* and message/* leaves decoded by transfer encoding (RFC 2045 §6) and
 // charset (RFC 2045 §5.1; HTML stays as it is). Message octets are untrusted; nothing throws;
 // body text is bounded by MAX_BODY_TEXT_BYTES. Field names are compared case-insensitively and
 // never used as object keys.
@@ -8,7 +8,7 @@
 import { parseAddresses } from './address.ts';
 import { decodedBodyText } from './binary.ts';
 import { binaryBytes } from './bytes.ts';
-import { decodeCharset } from './charset.ts';
+import { decodeCharset, decodeUnlabeled } from './charset.ts';
 import { decodeEncodedWords } from './encoded-words.ts';
 import { fieldValue, headerFields } from './header-fields.ts';
 import { MAX_BODY_TEXT_BYTES } from './limits.ts';
@@ -104,8 +104,27 @@ function charsetOf(part: MimePart): string | undefined {
 }
 
 /**
- * Text of every text/* part of the message (embedded messages included), decoded by transfer
- * encoding and charset, parts separated by a line break.
+ * The top-level header as text for TEXT searches: each field as `Name: value`, unfolded, encoded
+ * words decoded (RFC 3501 §6.4.4: MIME header strings are decoded before matching).
+ */
+export function headerText(raw: Uint8Array, index: MimeIndex): string {
+  const lines: string[] = [];
+  for (const field of headerFields(raw, index.root.headerStart, index.root.bodyStart)) {
+    if (!field.hasColon) continue;
+    lines.push(`${decodeUnlabeled(binaryBytes(field.name))}: ${decodeEncodedWords(fieldValue(raw, field).replace(/\r?\n/g, ''))}`);
+  }
+  return lines.join('\n');
+}
+
+/** A leaf whose body is searched: text/*, and message/* (delivery-status, or an embedded
+ * message cut off by a bound), which RFC 9051 §6.4.4 does not let a server leave out. */
+function searchedLeaf(part: MimePart): boolean {
+  return part.kind === 'text' || part.contentType?.type.toLowerCase() === 'message';
+}
+
+/**
+ * Text of every text/* and message/* leaf of the message (embedded messages included), decoded
+ * by transfer encoding and charset, parts separated by a line break.
  */
 export function bodyText(raw: Uint8Array, index: MimeIndex): string {
   const texts: string[] = [];
@@ -117,7 +136,7 @@ export function bodyText(raw: Uint8Array, index: MimeIndex): string {
       for (let i = part.children.length - 1; i >= 0; i--) stack.push(part.children[i] as MimePart);
       continue;
     }
-    if (part.kind !== 'text') continue;
+    if (!searchedLeaf(part)) continue;
     let octets = decodedBodyText(raw, part);
     if (octets.length > budget) octets = octets.slice(0, budget);
     budget -= octets.length;

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parameterValue, partFileName } from './parameters.ts';
-import { binarySection, binarySize, bodyText, decodeEncodedWords, decodedAddresses, decodedSubject, headerValues, indexMessage, parseDateTime, sentDate, sortDate } from './mime.ts';
+import { binarySection, binarySize, bodyText, decodeEncodedWords, decodedAddresses, decodedSubject, headerText, headerValues, indexMessage, parseDateTime, sentDate, sortDate } from './mime.ts';
 import { decodeBase64, decodeQuotedPrintable } from './transfer-decoding.ts';
 
 const bytes = (text: string) => new Uint8Array(Buffer.from(text, 'latin1'));
@@ -113,6 +113,15 @@ test('SEARCH text: header values, addresses, subject and body text decoded', () 
   ]);
   assert.equal(bodyText(raw, index), 'café\n<b>hi</b>');
   assert.deepEqual(headerValues(raw, index, '__proto__'), []);
+});
+
+test('SEARCH TEXT: header encoded words decoded, message/* leaves searched, UTF-8 kept around bad octets', () => {
+  const header = bytes('Subject: =?utf-8?q?Encoded_=E2=82=AC?=\r\n continued\r\nX-Plain: yes\r\n\r\n');
+  assert.equal(headerText(header, indexMessage(header)), 'Subject: Encoded € continued\nX-Plain: yes');
+  const report = bytes('Content-Type: multipart/report; boundary=r\r\n\r\n--r\r\nContent-Type: message/delivery-status\r\n\r\nFinal-Recipient: rfc822; a@b\r\n--r--\r\n');
+  assert.match(bodyText(report, indexMessage(report)), /Final-Recipient: rfc822; a@b/);
+  const mixed = bytes('Content-Type: text/plain; charset=utf-8\r\n\r\nSch\xc3\xb6ne\r\ncaf\xe9\r\n');
+  assert.equal(bodyText(mixed, indexMessage(mixed)), 'Schöne\r\ncaf\ufffd\r\n');
 });
 
 test('parameters: RFC 2231 extended values and encoded words decoded', () => {

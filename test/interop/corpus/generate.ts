@@ -1,6 +1,7 @@
 // Writes the interop corpus: varied messages (CRLF line ends unless a message is about bare LF)
-// that the Dovecot differential test (test/interop/mime-dovecot.test.ts) appends to Dovecot and
-// compares with the message model. Deterministic: run it again and the files are the same.
+// that the Dovecot differential tests append to Dovecot and compare with the message model
+// (test/interop/mime-dovecot.test.ts) and with Postwarden's IMAP server (imap-dovecot.test.ts).
+// Deterministic: run it again and the files are the same.
 // Usage: node test/interop/corpus/generate.ts (writes *.eml beside this file).
 
 import { writeFileSync } from 'node:fs';
@@ -105,6 +106,10 @@ add('59-8bit-in-params.eml', `${HEAD}Subject: 8-bit parameter values\nMIME-Versi
 add('60-whitespace-values.eml', `From:    \nTo:\nCc: \t \nSubject:    \nDate:   Mon, 05 Feb 2024 10:11:12 +0100   \nMessage-ID:    <ws@example.com>   \nMIME-Version: 1.0\nContent-Type:    text/plain  ;  charset = "us-ascii"  \nContent-Transfer-Encoding:  7bit  (comment)\nContent-ID:   <  spaced@cid >  \n\nbody\n`);
 add('61-cte-with-garbage.eml', `${HEAD}Subject: CTE followed by garbage\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=cg\n\n--cg\nContent-Type: text/plain\nContent-Transfer-Encoding: base64 extra\n\naGVsbG8=\n--cg\nContent-Type: text/plain\nContent-Transfer-Encoding:\n\nempty cte\n--cg--\n`);
 add('62-no-final-newline.eml', `${HEAD}Subject: No final newline\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=nf\n\n--nf\nContent-Type: text/plain\n\nlast line without newline\n--nf--`);
+
+// Header field names that are also names of Object.prototype members (a server that keeps header
+// fields or parameters in plain objects would confuse them); also a reply, for THREAD.
+add('63-proto-header-fields.eml', `From: Proto Tester <proto@example.com>\nTo: Bob <bob@example.org>\nSubject: Re: Simple plain text\nDate: Wed, 14 Feb 2024 10:00:00 +0000\nMessage-ID: <proto@example.com>\nIn-Reply-To: <enc@example.fr>\nReferences: <orig@example.net> <enc@example.fr>\n__proto__: polluted value\nconstructor: not a function\ntoString: plain value\nhasOwnProperty: yes\nMIME-Version: 1.0\nContent-Type: text/plain; charset=us-ascii; __proto__=param; constructor=x\n\nThe body mentions __proto__ and constructor.\n`);
 
 let total = 0;
 for (const [name, content] of files) {

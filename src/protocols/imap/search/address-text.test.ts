@@ -37,4 +37,6 @@ void test('firstMailbox (RFC 5256 FROM/TO/CC) and firstDisplay (RFC 5957)', () =
   }
   assert.equal(firstDisplay([a('', 'x', 'y.z')]), 'x@y.z'); // an empty display name counts as none
   assert.equal(firstDisplay([a(null, null, null)]), '');
+  // `From: just a name` as the server's parser reads it: ENVELOPE's placeholder, as Dovecot sorts it.
+  assert.equal(firstMailbox([a('just a name', '', '')]), 'MISSING_MAILBOX');
 });

@@ -39,9 +39,18 @@ export function addressText(entries: readonly AddressEntry[]): string {
   return out;
 }
 
-/** RFC 5256 §3: the addr-mailbox of the first address ("" when the field has none). */
+/** What ENVELOPE shows for a missing local part (see mail/mime/address.ts). */
+const ENVELOPE_MISSING_MAILBOX = 'MISSING_MAILBOX';
+
+/**
+ * RFC 5256 §3: the addr-mailbox of the first address as ENVELOPE shows it ("" when the field has
+ * no address), so `From: just a name` sorts as MISSING_MAILBOX, where Dovecot sorts it too.
+ */
 export function firstMailbox(entries: readonly AddressEntry[]): string {
-  return entries[0]?.mailbox ?? '';
+  const first = entries[0];
+  if (first === undefined) return '';
+  if (first.mailbox === '' && first.host !== null) return ENVELOPE_MISSING_MAILBOX;
+  return first.mailbox ?? '';
 }
 
 /**

@@ -4,7 +4,7 @@
 // is rebuilt from the octets. SearchableMessage is implemented on top, lazily.
 
 import { computeMessageCache, parseMessageCache, type MessageCache } from '../../../mail/message-cache.ts';
-import { addressEntries, bodyText, headerValues, sentDate } from '../../../mail/mime/mime.ts';
+import { addressEntries, bodyText, headerText, headerValues, sentDate } from '../../../mail/mime/mime.ts';
 import type { MessageRecord, Storage } from '../../../storage/api.ts';
 import type { AddressEntry, SearchableMessage } from '../search/message.ts';
 import type { SelectedMailbox } from './selected.ts';
@@ -135,8 +135,7 @@ export class MessageView implements SearchableMessage {
   }
 
   fullText(): string {
-    const header = Buffer.from(this.cache.header).toString('utf8');
-    return `${header}\n${this.bodyText()}`;
+    return `${headerText(this.cache.header, this.cache.index)}\n${this.bodyText()}`;
   }
 
   sentDate(): Date | null {
