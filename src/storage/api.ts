@@ -13,6 +13,9 @@
 
 import type { Result } from '../core/result.ts';
 import type { MailError } from './mail-error.ts';
+import type { QueueStore } from './queue-api.ts';
+
+export type * from './queue-api.ts';
 
 export type DomainId = number;
 export type AccountId = number;
@@ -245,23 +248,6 @@ export interface DeliveryReceipt {
   readonly queued: number;
 }
 
-export type QueueState = 'queued' | 'deferred' | 'delivered' | 'bounced' | 'expired';
-
-export interface QueuedRecipient extends OutboundRecipient {
-  readonly state: QueueState;
-  readonly attempts: number;
-  readonly nextAttemptAt: Date;
-  readonly lastReply: string | null;
-}
-
-export interface QueuedMessage {
-  readonly id: string;
-  readonly envelope: OutboundEnvelope;
-  readonly size: number;
-  readonly createdAt: Date;
-  readonly recipients: readonly QueuedRecipient[];
-}
-
 export type ChangeKind = 'append' | 'flags' | 'expunge' | 'mailbox';
 
 /** Published after the commit of every change, across processes where the store allows. */
@@ -279,7 +265,7 @@ export interface StorageCapabilities {
   readonly crossProcessEvents: boolean;
 }
 
-export interface Storage {
+export interface Storage extends QueueStore {
   readonly capabilities: StorageCapabilities;
 
   /** Creates the domain and, in the same transaction, its first DKIM keys. */
@@ -350,10 +336,6 @@ export interface Storage {
    * outbound queue entry commit together, or nothing does (the first failure is returned).
    */
   deliver(delivery: Delivery): Promise<Result<DeliveryReceipt, MailError>>;
-  /** Queued outbound messages, oldest first. */
-  listQueue(): Promise<QueuedMessage[]>;
-  /** The bytes of a queued message. */
-  readQueuedMessage(queueId: string): Promise<Result<Uint8Array, MailError>>;
 
   /**
    * Takes a named lease for `ttlMs` (POP3 maildrop locks, queue workers): true when it was free,

@@ -9,6 +9,7 @@ import { directoryContract } from './directory.ts';
 import type { ContractAdapter } from './harness.ts';
 import { mailboxContract } from './mailboxes.ts';
 import { messageContract } from './messages.ts';
+import { queueContract } from './queue.ts';
 
 export function storageContract(adapter: ContractAdapter): void {
   directoryContract(adapter);
@@ -16,6 +17,7 @@ export function storageContract(adapter: ContractAdapter): void {
   messageContract(adapter);
   deliveryContract(adapter);
   leaseContract(adapter);
+  queueContract(adapter);
   concurrencyContract(adapter);
   crashContract(adapter);
 }

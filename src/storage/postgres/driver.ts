@@ -83,6 +83,7 @@ class Transaction extends Queries implements SqlTransaction {
 }
 
 export class PostgresDriver implements SqlDriver {
+  readonly claimClause = ' FOR UPDATE SKIP LOCKED';
   readonly pool: pg.Pool;
   private readonly queries: Queries;
   private closed = false;

@@ -126,6 +126,13 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE mailboxes ADD COLUMN first_recent_uid BIGINT NOT NULL DEFAULT 1;
   `,
+  `
+  ALTER TABLE queue_recipients ADD COLUMN claimed_by TEXT;
+  ALTER TABLE queue_recipients ADD COLUMN claim_until BIGINT;
+  ALTER TABLE queue_recipients ADD COLUMN delay_notified INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE queue_messages ADD COLUMN finished_at BIGINT;
+  CREATE INDEX queue_finished ON queue_messages(finished_at);
+  `,
 ];
 
 /** Arbitrary constant naming Postwarden's migration lock (pg_advisory_xact_lock). */

@@ -21,6 +21,12 @@ export interface SqlTransaction extends SqlQueries {
 }
 
 export interface SqlDriver {
+  /**
+   * Appended to a SELECT inside a write that claims rows: the rows other writers skip until
+   * the commit. PostgreSQL: " FOR UPDATE SKIP LOCKED"; SQLite: "" (its one writer already
+   * serializes every write transaction).
+   */
+  readonly claimClause: string;
   /** Reads committed data. */
   read<T>(fn: (q: SqlQueries) => Promise<T>): Promise<T>;
   /**

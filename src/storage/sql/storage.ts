@@ -10,7 +10,8 @@ import * as domains from './domains.ts';
 import * as mailboxes from './mailboxes.ts';
 import * as reads from './messages-read.ts';
 import * as writes from './messages-write.ts';
-import * as queue from './queue.ts';
+import * as claims from './queue-claims.ts';
+import * as queue from './queue-read.ts';
 
 export interface SqlStorageOptions {
   readonly capabilities: StorageCapabilities;
@@ -73,8 +74,15 @@ export function createSqlStorage(ctx: StoreContext, options: SqlStorageOptions):
     getQuota: (accountId) => reads.getQuota(ctx, accountId),
 
     deliver: (delivery) => deliver(ctx, delivery),
-    listQueue: () => queue.listQueue(ctx),
+    listQueue: (filter) => queue.listQueue(ctx, filter),
+    getQueued: (messageId) => queue.getQueued(ctx, messageId),
     readQueuedMessage: (queueId) => queue.readQueuedMessage(ctx, queueId),
+    claimQueue: (request) => claims.claimQueue(ctx, request),
+    settleQueue: (settlement) => claims.settleQueue(ctx, settlement),
+    retryQueue: (messageId) => claims.retryQueue(ctx, messageId),
+    removeQueued: (messageId) => claims.removeQueued(ctx, messageId),
+    nextQueueDue: () => claims.nextQueueDue(ctx),
+    purgeQueue: (before) => claims.purgeQueue(ctx, before),
 
     acquireLease: (name, owner, ttlMs) => acquireLease(ctx, name, owner, ttlMs),
     releaseLease: (name, owner) => releaseLease(ctx, name, owner),

@@ -104,6 +104,7 @@ export interface SqliteDriverOptions {
 }
 
 export class SqliteDriver implements SqlDriver {
+  readonly claimClause = '';
   private readonly writer: Connection;
   private readonly reader: Connection;
   private readonly queue: Unit[] = [];

@@ -129,6 +129,13 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE blobs ADD COLUMN inline BLOB;
   `,
+  `
+  ALTER TABLE queue_recipients ADD COLUMN claimed_by TEXT;
+  ALTER TABLE queue_recipients ADD COLUMN claim_until INTEGER;
+  ALTER TABLE queue_recipients ADD COLUMN delay_notified INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE queue_messages ADD COLUMN finished_at INTEGER;
+  CREATE INDEX queue_finished ON queue_messages(finished_at);
+  `,
 ];
 
 /** Applies the migrations the database has not seen yet. */
