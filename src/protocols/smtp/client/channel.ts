@@ -10,9 +10,11 @@
 // the server sent in plaintext: a reply injected before the handshake is never read as the
 // answer to a later command).
 
+import type { X509Certificate } from 'node:crypto';
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { err, ok, type Result } from '../../../core/result.ts';
+import { peerChain } from '../../../dns/dane.ts';
 import { ReplyReader, type Reply } from '../wire/reply.ts';
 import { CLIENT_MAX_REPLY_LINE_OCTETS, CLIENT_MAX_REPLY_LINES, MAX_BUFFERED_REPLIES } from './limits.ts';
 import type { SmtpTarget } from './types.ts';
@@ -28,6 +30,8 @@ export interface TlsHandshake {
   readonly chainVerified: boolean;
   readonly chainError?: string;
   readonly certificate: PeerCertificate | undefined;
+  /** The presented chain, server certificate first (for DANE, RFC 7672 §3.1). */
+  readonly chain: readonly X509Certificate[];
 }
 
 function newReader(): ReplyReader {
@@ -248,6 +252,7 @@ export class SmtpChannel {
       protocol: secure.getProtocol() ?? 'unknown',
       cipher: cipher?.name ?? 'unknown',
       chainVerified: secure.authorized,
+      chain: peerChain(secure),
       ...(secure.authorizationError ? { chainError: String(secure.authorizationError) } : {}),
       certificate: certificate === null || Object.keys(certificate).length === 0 ? undefined : certificate,
     });

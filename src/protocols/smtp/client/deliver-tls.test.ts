@@ -1,9 +1,11 @@
 // The client's TLS policy over real sockets: opportunistic STARTTLS (RFC 3207, RFC 7435),
 // 'required' (MTA-STS enforce, RFC 8461 §4.1-4.2) that defers with nothing sent in plaintext,
+// 'dane' and 'encrypted' (RFC 7672 §2.2),
 // certificate checks, plaintext injected after the 220 to STARTTLS, REQUIRETLS (RFC 8689) and
 // AUTH for smarthosts (RFC 4954) only over verified TLS.
 
 import assert from 'node:assert/strict';
+import { createHash, createPublicKey } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,6 +137,32 @@ describe('deliverSession: TLS policy', () => {
     const outside = await deliver(server, { tls: 'required', ca: cert, allowedNames: ['*.example.net', 'sink.test'] });
     assert.deepEqual([outside.connected, outside.failure?.stage, statuses(outside)], [false, 'tls-policy', [['temporary']]]);
     assert.equal(server.sessions.length, sessions, 'no connection to a host outside the policy');
+  });
+
+  it('DANE (RFC 7672): delivers when the certificate matches a TLSA record, defers with nothing sent when none matches', async () => {
+    const server = await sink();
+    const spki = createPublicKey(cert).export({ type: 'spki', format: 'der' });
+    const record = (data: Uint8Array) => ({ usage: 3, selector: 1, matchingType: 1, data });
+    const good = { records: [record(createHash('sha256').update(spki).digest())], hostnames: [SERVERNAME] };
+    const report = await deliver(server, { tls: 'dane', dane: good });
+    assert.deepEqual([report.tls?.authorized, report.failure, statuses(report)], [true, undefined, [['delivered']]], 'an untrusted self-signed certificate is fine under DANE-EE');
+    const bad = { records: [record(new Uint8Array(32))], hostnames: [SERVERNAME] };
+    const refused = await deliver(server, { tls: 'dane', dane: bad });
+    assert.deepEqual([refused.failure?.stage, statuses(refused)], ['tls-policy', [['temporary']]]);
+    assert.match(refused.failure?.detail ?? '', /matches no TLSA record/);
+    assert.equal(server.messages.length, 1);
+    const plain = await sink({}, false);
+    const noTls = await deliver(plain, { tls: 'dane', dane: good });
+    assert.deepEqual([noTls.failure?.stage, plain.messages.length], ['tls-policy', 0], 'DANE never falls back to plaintext');
+  });
+
+  it('encrypted (unusable TLSA records): any certificate, never plaintext, never counted as authenticated', async () => {
+    const server = await sink();
+    const report = await deliver(server, { tls: 'encrypted' });
+    assert.deepEqual([report.tls?.authorized, report.failure, statuses(report)], [false, undefined, [['delivered']]]);
+    const plain = await sink({}, false);
+    const noTls = await deliver(plain, { tls: 'encrypted' });
+    assert.deepEqual([noTls.failure?.stage, plain.messages.length], ['tls-policy', 0]);
   });
 
   it('RFC 3207 §4.2: plaintext sent after the 220 to STARTTLS is discarded, not read as a reply', async () => {

@@ -21,7 +21,8 @@ import { addressLiteralKind, isDomain } from '../wire/domain.ts';
 import type { Reply } from '../wire/reply.ts';
 import { authenticate } from './auth.ts';
 import { allowedMxHost, certificateProblem } from './certificate.ts';
-import { SmtpChannel, type ChannelError } from './channel.ts';
+import { verifyDane } from '../../../dns/dane.ts';
+import { SmtpChannel, type ChannelError, type TlsHandshake } from './channel.ts';
 import { NO_EXTENSIONS, parseEhloReply, type Extensions } from './extensions.ts';
 import { describeReply, enhancedOf, replyClass, replyInfo } from './outcome.ts';
 import { channelFailure, sendMessage } from './transaction.ts';
@@ -154,7 +155,7 @@ class ClientSession {
     if (this.#tryStartTls && this.#extensions.startTls) {
       const secured = await this.#startTls();
       if (secured !== 'ok') return secured === 'retry-plaintext';
-    } else if (tls === 'required') {
+    } else if (tls !== 'opportunistic') {
       const why = this.#tryStartTls ? 'the server does not offer STARTTLS' : 'TLS could not be established';
       return this.#fail({ stage: 'tls-policy', temporary: true, detail: `TLS is required and ${why}; nothing was sent` }, true);
     }
@@ -211,7 +212,7 @@ class ClientSession {
   /** RFC 3207: STARTTLS, the handshake, the policy check, EHLO again. */
   async #startTls(): Promise<'ok' | 'failed' | 'retry-plaintext'> {
     const channel = this.#channel as SmtpChannel;
-    const required = this.#options.tls === 'required';
+    const required = this.#options.tls !== 'opportunistic';
     const timeout = this.#timeouts.command;
     const sent = await channel.write('STARTTLS\r\n', timeout, 'STARTTLS');
     if (!sent.ok) return this.#failChannel(sent.error).then(() => 'failed');
@@ -233,14 +234,27 @@ class ClientSession {
       this.#failure = { stage: 'starttls', temporary: true, detail: handshake.error.detail };
       return 'retry-plaintext';
     }
-    const problem = certificateProblem(this.#target.servername, handshake.value);
-    this.#tls = { protocol: handshake.value.protocol, cipher: handshake.value.cipher, authorized: problem === undefined };
+    const problem = this.#certificateProblem(handshake.value);
+    // 'encrypted' accepts any certificate, so it never counts as authenticated (REQUIRETLS, AUTH).
+    this.#tls = { protocol: handshake.value.protocol, cipher: handshake.value.cipher, authorized: problem === undefined && this.#options.tls !== 'encrypted' };
     if (required && problem !== undefined) {
       return this.#fail({ stage: 'tls-policy', temporary: true, detail: `TLS is required and ${problem}; nothing was sent` }, true).then(() => 'failed');
     }
     // RFC 3207 §4.2: forget the earlier EHLO reply and ask again.
     this.#extensions = NO_EXTENSIONS;
     return (await this.#hello(false)) ? 'ok' : 'failed';
+  }
+
+  /** Why the certificate does not satisfy the session's policy, or undefined when it does. */
+  #certificateProblem(handshake: TlsHandshake): string | undefined {
+    const { tls, dane } = this.#options;
+    if (tls === 'encrypted') return undefined;
+    if (tls === 'dane') {
+      if (dane === undefined) return 'DANE is required but no TLSA records were given';
+      const verdict = verifyDane(handshake.chain, dane.records, { hostnames: dane.hostnames });
+      return verdict.ok ? undefined : `the certificate matches no TLSA record (${verdict.error.detail})`;
+    }
+    return certificateProblem(this.#target.servername, handshake);
   }
 
   async #auth(credentials: { readonly user: string; readonly password: string }): Promise<boolean> {

@@ -5,7 +5,10 @@
 //
 // Standards: RFC 5321 §4.5.3.2 (client timeouts), RFC 3461 §4.1-4.4 (NOTIFY, ORCPT, RET,
 // ENVID), RFC 6152 and RFC 3030 §3 (BODY types), RFC 6531 (SMTPUTF8), RFC 8689 (REQUIRETLS),
-// RFC 8461 §4.1 (MTA-STS mx patterns), RFC 3463 (enhanced status codes in outcomes).
+// RFC 8461 §4.1 (MTA-STS mx patterns), RFC 7672 §2.2 (DANE), RFC 3463 (enhanced status codes in
+// outcomes).
+
+import type { TlsaRecord } from '../../../dns/resolver.ts';
 
 export interface SmtpTarget {
   /** The IP address to connect to. */
@@ -25,7 +28,17 @@ export type TlsRequirement =
    * `servername`, and `servername` must match one of `allowedNames` when given (MTA-STS
    * enforce, RFC 8461 §4.1-4.2); otherwise the session defers without sending anything.
    */
-  | 'required';
+  | 'required'
+  /**
+   * DANE (RFC 7672 §2.2): STARTTLS must succeed and the presented chain must match one of
+   * `dane.records` (verifyDane) instead of chaining to a root; otherwise the session defers.
+   */
+  | 'dane'
+  /**
+   * TLSA records exist but none is usable (RFC 7672 §2.2): encryption is required, the
+   * certificate is not checked.
+   */
+  | 'encrypted';
 
 /** Milliseconds. */
 export interface Timeouts {
@@ -73,6 +86,8 @@ export interface ClientOptions {
   readonly tls: TlsRequirement;
   /** MTA-STS mx patterns ("mail.example.net", "*.example.net"), RFC 8461 §3.2 and §4.1. */
   readonly allowedNames?: readonly string[];
+  /** With tls 'dane': the usable TLSA records and the names DANE-TA certificates may carry. */
+  readonly dane?: { readonly records: readonly TlsaRecord[]; readonly hostnames: readonly string[] };
   /** Trust this CA (instead of the system roots): tests and private relays. */
   readonly ca?: string | Buffer;
   /**
