@@ -5,13 +5,15 @@
 import { resolve } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import type { Storage } from '../storage/api.ts';
-import { loadOrCreateMasterKey, masterKeyFromHex, type MasterKey } from '../storage/crypto/master-key.ts';
+import { deriveSecret, loadOrCreateMasterKey, masterKeyFromHex, type MasterKey } from '../storage/crypto/master-key.ts';
 import { ensureDirectory, openSqliteStorage } from '../storage/sqlite/open.ts';
 
 export interface OpenedStorage {
   readonly storage: Storage;
   /** Start-up housekeeping the adapter wants (orphan blob sweep on SQLite). */
   readonly housekeeping: () => Promise<number>;
+  /** The key VERP return paths are authenticated with (derived from the master key). */
+  readonly verpSecret: Uint8Array;
 }
 
 export function dataDirectory(config: Config): string {
@@ -36,10 +38,10 @@ export async function openConfiguredStorage(config: Config, options: OpenOptions
   if (config.storage.driver === 'postgres') {
     const { openPostgresStorage } = await import('../storage/postgres/open.ts');
     const storage = await openPostgresStorage({ url: config.storage.url, master, encrypt });
-    return { storage, housekeeping: async () => 0 };
+    return { storage, housekeeping: async () => 0, verpSecret: deriveSecret(master, 'verp') };
   }
   const storage = await openSqliteStorage({ dataDir: dataDirectory(config), master, encrypt, ...options });
-  return { storage, housekeeping: () => storage.sweepOrphanBlobs() };
+  return { storage, housekeeping: () => storage.sweepOrphanBlobs(), verpSecret: deriveSecret(master, 'verp') };
 }
 
 /** Opens storage for one CLI command and always closes it. */

@@ -59,7 +59,7 @@ export async function serve(loaded: LoadedConfig): Promise<void> {
   ensureDirectory(dataDir);
   const lock = lockDataDirectory(dataDir);
   try {
-    const { storage, housekeeping } = await openConfiguredStorage(config, {
+    const { storage, housekeeping, verpSecret } = await openConfiguredStorage(config, {
       resumeBlobMoves: true,
       onBlobError: (message) => logger.error({ detail: message }, 'moving a blob to its file failed; it stays durable in the database'),
     });
@@ -82,7 +82,7 @@ export async function serve(loaded: LoadedConfig): Promise<void> {
         },
         cache: { ttlSeconds: config.auth.cache_ttl_seconds, size: config.auth.cache_size },
       });
-      const server = await startServer({ config, storage, tls, authenticator, logger, version: VERSION });
+      const server = await startServer({ config, storage, tls, authenticator, logger, version: VERSION, verpSecret });
       // Signal handlers go in before the summary: a script may send SIGTERM right after "Ready".
       const stopSignal = waitForStopSignal(logger, () => {
         try {

@@ -88,6 +88,26 @@ export const configSchema = z
         port: z.number().int().min(1).max(65535).default(25).describe('Destination port for outbound SMTP (tests override it).'),
         relay: z.string().refine((v) => v === '' || parseHostPort(v) !== undefined, { message: 'expected "host:port" or ""' }).default('')
           .describe('Smarthost "host:port" for all outbound mail; empty: deliver directly to MX hosts.'),
+        relay_username: z.string().default('').describe('AUTH user name for the smarthost (sent only over TLS); empty: no AUTH.'),
+        relay_password: z.string().default('').describe('AUTH password for the smarthost.'),
+        retry_min_seconds: z.number().int().min(1).default(300).describe('First retry delay after a temporary failure; each later one doubles it (RFC 5321 §4.5.4.1: at least 30 minutes is usual, 5 minutes for the first).'),
+        retry_max_seconds: z.number().int().min(1).default(14_400).describe('Longest delay between two attempts.'),
+        max_queue_days: z.number().min(0.0001).default(5).describe('How long a message is retried before it bounces as expired (RFC 5321 §4.5.4.1: 4-5 days).'),
+        delay_warning_hours: z.number().min(0).default(4).describe('Send one delay notice (RFC 3464 "delayed") to senders that asked for it (NOTIFY=DELAY) once a recipient has waited this long; 0: never.'),
+        concurrency: z.number().int().min(1).default(100).describe('Most outbound SMTP connections at once.'),
+        concurrency_per_domain: z.number().int().min(1).default(20).describe('Most connections at once to one destination domain.'),
+        concurrency_per_mx: z.number().int().min(1).default(20).describe('Most connections at once to one MX host address.'),
+        rate_per_domain: z.number().int().min(0).default(0).describe('Most messages per minute to one destination domain; 0: no limit.'),
+        messages_per_connection: z.number().int().min(1).default(100).describe('Messages sent over one connection before it is closed.'),
+        connect_timeout_seconds: z.number().min(1).default(30).describe('How long to wait for a TCP connection and the greeting.'),
+        pool_header: z.string().default('X-Postwarden-Pool')
+          .describe('Header an authenticated sender sets to choose its IP pool by name; removed before sending.'),
+        rest_minutes: z.number().min(0).default(60).describe('How long a pool address a destination blocked is rested for that destination.'),
+        mta_sts: z.boolean().default(true).describe('Fetch and enforce MTA-STS policies (RFC 8461).'),
+        mta_sts_port: z.number().int().min(1).max(65535).default(443).describe('HTTPS port MTA-STS policies are fetched from (tests override it).'),
+        ca_file: z.string().default('')
+          .describe('PEM file of extra certificate authorities trusted for MTA-STS fetches and verified SMTP TLS (private relays, tests); empty: the system roots only.'),
+        dane: z.boolean().default(true).describe('Use DANE TLSA records (RFC 7672) when the resolver validates DNSSEC.'),
       })
       .strict()
       .prefault({})

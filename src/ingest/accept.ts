@@ -5,8 +5,8 @@
 // only after that commit, so a positive protocol reply can follow.
 
 import { randomBytes } from 'node:crypto';
-import { err, type Result } from '../core/result.ts';
-import type { Account, DeliveryReceipt, DsnNotify, NewMessage, OutboundEnvelope, Storage } from '../storage/api.ts';
+import { err, ok, type Result } from '../core/result.ts';
+import type { Account, Delivery, DeliveryReceipt, DsnNotify, NewMessage, OutboundEnvelope, Storage } from '../storage/api.ts';
 import { buildMessageCache } from '../mail/message-cache.ts';
 import { mailError, type MailError } from '../storage/mail-error.ts';
 
@@ -45,7 +45,11 @@ export function returnPathField(sender: string): string {
   return `Return-Path: <${sender}>\r\n`;
 }
 
-export async function accept(storage: Storage, submission: Submission): Promise<Result<DeliveryReceipt, MailError>> {
+/**
+ * The durable write a submission becomes, not yet committed: queue settlements commit the
+ * delivery status notifications they cause together with their outcomes.
+ */
+export async function prepareDelivery(storage: Storage, submission: Submission): Promise<Result<Delivery, MailError>> {
   const trace = Buffer.from(submission.trace.join(''), 'utf8');
   const relayed = Buffer.concat([trace, submission.message]);
   const delivered = Buffer.concat([Buffer.from(returnPathField(submission.envelope.sender), 'utf8'), relayed]);
@@ -60,11 +64,16 @@ export async function accept(storage: Storage, submission: Submission): Promise<
     if (!inbox) return err(mailError('unavailable', `${account.address} has no INBOX`));
     local.push({ accountId: account.id, mailboxId: inbox.id, raw: delivered, cache });
   }
-  return storage.deliver({
+  return ok({
     queueId: submission.queueId,
     local,
     ...(submission.remote.length > 0
       ? { outbound: { raw: relayed, envelope: submission.envelope, recipients: submission.remote } }
       : {}),
   });
+}
+
+export async function accept(storage: Storage, submission: Submission): Promise<Result<DeliveryReceipt, MailError>> {
+  const delivery = await prepareDelivery(storage, submission);
+  return delivery.ok ? storage.deliver(delivery.value) : delivery;
 }

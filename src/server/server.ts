@@ -12,6 +12,8 @@ import { Pop3Service } from '../protocols/pop3/server/pop3-server.ts';
 import { ImapService } from '../protocols/imap/server/imap-server.ts';
 import { SmtpService } from '../protocols/smtp/server/smtp-server.ts';
 import type { Storage } from '../storage/api.ts';
+import { createDeliveryEngine } from '../delivery/engine.ts';
+import { systemClock } from '../core/clock.ts';
 import type { TlsProvider } from '../tls/certificates.ts';
 import { startAdminHttp, type AdminHttp, type ListenerInfo } from '../admin/api/server.ts';
 import { startListener, type BoundListener } from './listener.ts';
@@ -23,6 +25,8 @@ export interface ServerParts {
   readonly authenticator: Authenticator;
   readonly logger: Logger;
   readonly version: string;
+  /** Authenticates VERP return paths (derived from the master key). */
+  readonly verpSecret: Uint8Array;
 }
 
 export type { ListenerInfo };
@@ -72,7 +76,16 @@ function connectionHandler(name: Exclude<ListenerName, 'http'>, protocol: Protoc
 }
 
 export async function startServer(parts: ServerParts): Promise<RunningServer> {
-  const services: Services = { smtp: new SmtpService(parts), imap: new ImapService(parts), pop3: new Pop3Service(parts) };
+  const delivery = createDeliveryEngine({ config: parts.config, storage: parts.storage, verpSecret: parts.verpSecret, logger: parts.logger, clock: systemClock });
+  if (!parts.storage.capabilities.sharedAcrossProcesses) {
+    // One process owns this store: claims left by a previous run are stale.
+    await parts.storage.releaseClaims();
+  }
+  const services: Services = {
+    smtp: new SmtpService({ ...parts, onQueued: () => delivery.scheduler.wake() }),
+    imap: new ImapService(parts),
+    pop3: new Pop3Service(parts),
+  };
   const bound: BoundListener[] = [];
   const listeners: ListenerInfo[] = [];
   let admin: AdminHttp | undefined;
@@ -101,6 +114,7 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
     throw error;
   }
   const adminUrl = admin?.url;
+  delivery.scheduler.start();
   return {
     listeners,
     adminUrl,
@@ -108,7 +122,7 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
       services.smtp.shutdown();
       services.imap.shutdown();
       services.pop3.shutdown();
-      await Promise.all([...bound.map((listener) => listener.close(graceMs)), admin?.close()]);
+      await Promise.all([...bound.map((listener) => listener.close(graceMs)), admin?.close(), delivery.scheduler.stop(graceMs)]);
     },
   };
 }

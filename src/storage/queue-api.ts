@@ -76,6 +76,10 @@ export interface QueueStore {
    * in one transaction.
    */
   settleQueue(settlement: Settlement): Promise<Result<void, MailError>>;
+  /** Extends the owner's claims by `leaseMs` from now (a heartbeat while it works); returns how many. */
+  renewClaims(owner: string, leaseMs: number): Promise<number>;
+  /** Frees claims: the owner's, or every claim (a single-process store starting up); returns how many. */
+  releaseClaims(owner?: string): Promise<number>;
   /** Makes pending recipients due now (of one message, or all); returns how many. */
   retryQueue(messageId?: string): Promise<number>;
   /** Deletes a queued message and its recipients without notices. */

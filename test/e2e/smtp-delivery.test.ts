@@ -148,7 +148,9 @@ describe('smtp: delivery with real clients', () => {
     }
     const queued = (await server.store.listQueue()).filter((q) => q.envelope.sender === 'alice@example.com');
     assert.equal(queued.length, 2);
-    assert.deepEqual(queued[0]?.recipients.map((r) => [r.address, r.state]), [['carol@remote.example', 'queued']]);
+    assert.deepEqual(queued[0]?.recipients.map((r) => r.address), ['carol@remote.example']);
+    // The delivery scheduler may already have tried (the test relay refuses): waiting, not final.
+    assert.ok(['queued', 'deferred'].includes(queued[0]?.recipients[0]?.state ?? ''), queued[0]?.recipients[0]?.state);
     assert.equal(queued[0]?.envelope.accountId, (await server.store.getAccount('alice@example.com'))?.id);
     const raw = await server.store.readQueuedMessage(queued[0]?.id ?? '');
     assert.ok(raw.ok);

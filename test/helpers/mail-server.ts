@@ -28,6 +28,8 @@ export interface MailServer {
 }
 
 export const PASSWORD = 'correct horse battery staple';
+/** A loopback port nothing listens on (TCP port 9, discard, is not served here). */
+const CLOSED_PORT = 9;
 
 export async function startMailServer(domains: readonly string[], users: readonly TestUser[], env: NodeJS.ProcessEnv = {}): Promise<MailServer> {
   const cwd = await mkdtemp(join(tmpdir(), 'postwarden-mail-'));
@@ -40,7 +42,9 @@ export async function startMailServer(domains: readonly string[], users: readonl
     const added = await runCli(args, { cwd, input: user.password });
     if (added.status !== 0) throw new Error(added.stderr);
   }
-  const serve = await startServe(cwd, { POSTWARDEN_SMTP_GREETING_DELAY_MS: '0', ...env });
+  // Mail for remote domains waits in the queue: the relay is a closed loopback port, so every
+  // attempt is deferred (never bounced) unless a test brings its own DNS, sinks and delivery settings.
+  const serve = await startServe(cwd, { POSTWARDEN_SMTP_GREETING_DELAY_MS: '0', POSTWARDEN_DELIVERY_RELAY: `127.0.0.1:${CLOSED_PORT}`, ...env });
   const dataDir = join(cwd, 'data');
   const store = await openSqliteStorage({ dataDir, master: loadOrCreateMasterKey(dataDir) });
   return {

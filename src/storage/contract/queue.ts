@@ -44,6 +44,12 @@ export function queueContract(adapter: ContractAdapter): void {
           clock.advance(LEASE);
           const again = await b.claimQueue({ owner: 'b2', limit: 10, leaseMs: LEASE });
           assert.equal(again.flatMap((c) => c.claimed).length, 3, 'expired claims are taken again');
+          assert.equal(await b.renewClaims('b2', LEASE), 3, 'a heartbeat extends the claims');
+          clock.advance(LEASE - 1);
+          assert.deepEqual(await a.claimQueue({ owner: 'a2', limit: 10, leaseMs: LEASE }), [], 'renewed claims still hold');
+          assert.equal(await a.releaseClaims('b2'), 3);
+          assert.equal((await a.claimQueue({ owner: 'a3', limit: 10, leaseMs: LEASE })).flatMap((c) => c.claimed).length, 3, 'released claims are free at once');
+          assert.equal(await a.releaseClaims(), 3, 'every claim, whoever holds it');
           unwrap(await a.settleQueue({ owner: 'a', messageId: 'Q1', outcomes: taken.map((address) => ({ address, state: 'delivered', reply: '250 ok' })), notices: [] }));
           const states = (await a.getQueued('Q1'))?.recipients.map((r) => r.state);
           assert.deepEqual(states, ['queued', 'queued', 'queued'], 'a worker that lost its claim changes nothing');

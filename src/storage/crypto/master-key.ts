@@ -3,7 +3,7 @@
 // created on first start with mode 0600 and fsync'd. Its fingerprint is recorded in the
 // database so a wrong key is refused at start instead of producing unreadable mail.
 
-import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, writeSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../core/user-error.ts';
@@ -22,6 +22,14 @@ export function masterKeyFromHex(hex: string): MasterKey {
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new UserError('the master key must be 64 hexadecimal digits');
   const raw = Buffer.from(hex, 'hex');
   return { key: createSecretKey(raw), fingerprint: fingerprintOf(raw) };
+}
+
+/**
+ * A secret for one purpose (e.g. "verp"), derived from the master key with HKDF-SHA256
+ * (RFC 5869), so every process sharing the master key shares it and nothing new is stored.
+ */
+export function deriveSecret(master: MasterKey, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', master.key.export(), Buffer.alloc(0), `postwarden ${purpose}`, KEY_BYTES));
 }
 
 function fingerprintOf(key: Uint8Array): string {

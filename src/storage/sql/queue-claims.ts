@@ -90,6 +90,21 @@ export async function settleQueue(ctx: StoreContext, settlement: Settlement): Pr
   }
 }
 
+export async function renewClaims(ctx: StoreContext, owner: string, leaseMs: number): Promise<number> {
+  const until = ctx.clock.now() + leaseMs;
+  const result = await ctx.driver.write((tx) => tx.run('UPDATE queue_recipients SET claim_until = ? WHERE claimed_by = ?', [until, owner]));
+  return result.changes;
+}
+
+export async function releaseClaims(ctx: StoreContext, owner?: string): Promise<number> {
+  const result = await ctx.driver.write((tx) =>
+    owner === undefined
+      ? tx.run('UPDATE queue_recipients SET claimed_by = NULL, claim_until = NULL WHERE claimed_by IS NOT NULL')
+      : tx.run('UPDATE queue_recipients SET claimed_by = NULL, claim_until = NULL WHERE claimed_by = ?', [owner]),
+  );
+  return result.changes;
+}
+
 export async function retryQueue(ctx: StoreContext, messageId?: string): Promise<number> {
   const now = ctx.clock.now();
   const scope = messageId === undefined ? '' : ' AND message_id = ?';

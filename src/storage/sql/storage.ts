@@ -79,6 +79,8 @@ export function createSqlStorage(ctx: StoreContext, options: SqlStorageOptions):
     readQueuedMessage: (queueId) => queue.readQueuedMessage(ctx, queueId),
     claimQueue: (request) => claims.claimQueue(ctx, request),
     settleQueue: (settlement) => claims.settleQueue(ctx, settlement),
+    renewClaims: (owner, leaseMs) => claims.renewClaims(ctx, owner, leaseMs),
+    releaseClaims: (owner) => claims.releaseClaims(ctx, owner),
     retryQueue: (messageId) => claims.retryQueue(ctx, messageId),
     removeQueued: (messageId) => claims.removeQueued(ctx, messageId),
     nextQueueDue: () => claims.nextQueueDue(ctx),

@@ -43,6 +43,8 @@ describe('smtp session limits', () => {
       logger: silentLogger(),
       clock: systemClock,
       limits: { maxMessageSize: 1000, maxRecipients: 100, maxErrors: 5 },
+      verpSecret: new Uint8Array(32).fill(7),
+      queued: () => undefined,
     };
   });
   after(async () => {

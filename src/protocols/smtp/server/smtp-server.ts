@@ -23,6 +23,9 @@ export interface SmtpServiceParts {
   readonly tls: TlsProvider;
   readonly logger: Logger;
   readonly clock?: Clock;
+  readonly verpSecret: Uint8Array;
+  /** Called when mail was queued for remote recipients. */
+  readonly onQueued?: () => void;
 }
 
 export class SmtpService {
@@ -41,6 +44,8 @@ export class SmtpService {
       logger: parts.logger.child({ component: 'smtp' }),
       clock: parts.clock ?? systemClock,
       limits: { maxMessageSize: smtp.max_message_size, maxRecipients: smtp.max_recipients, maxErrors: smtp.max_errors },
+      verpSecret: parts.verpSecret,
+      queued: parts.onQueued ?? (() => undefined),
     };
     this.limit = new ConnectionLimit(smtp.max_connections_per_ip);
   }

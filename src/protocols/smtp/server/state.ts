@@ -25,6 +25,10 @@ export interface SmtpContext {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly limits: SmtpLimits;
+  /** Authenticates our VERP return paths (bounces coming back). */
+  readonly verpSecret: Uint8Array;
+  /** Called after a message was queued for remote recipients (wakes the delivery scheduler). */
+  readonly queued: () => void;
 }
 
 export interface TlsState {

@@ -79,6 +79,7 @@ async function decide(ctx: SmtpContext, state: SessionState, transaction: Transa
     remote: remoteRecipients(transaction),
   });
   if (!result.ok) return mailErrorReply(result.error);
+  if (result.value.queued > 0) ctx.queued();
   return reply(250, '2.0.0', `Ok: queued as ${queueId}`);
 }
 

@@ -5,10 +5,12 @@
 // parts, trailing dots, case and punycode variants all end in one of those two answers.
 // Submission (authenticated): local recipients as above, any other domain goes to the queue.
 // <Postmaster> without a domain reaches the postmaster of the primary domain (§4.5.1).
-// NOTIFY and ORCPT (RFC 3461 §4.1–4.2) are kept for later DSNs.
+// NOTIFY and ORCPT (RFC 3461 §4.1–4.2) are kept for later DSNs. Mail to one of our VERP return
+// paths (a bounce coming back) goes to the original sender (ingest/returned-bounce.ts).
 
 import { getDomain } from 'tldts';
 import { resolveAddress } from '../../../../ingest/recipients.ts';
+import { returnedBounce } from '../../../../ingest/returned-bounce.ts';
 import type { Account } from '../../../../storage/api.ts';
 import type { ForwardPath, RcptParams } from '../../wire/command.ts';
 import { reply, type Reply } from '../replies.ts';
@@ -42,6 +44,11 @@ export async function rcptTo(ctx: SmtpContext, state: SessionState, transaction:
     ...(params.orcpt === undefined ? {} : { orcpt: `${params.orcpt.addrType};${params.orcpt.address}` }),
   };
   const address = path.kind === 'postmaster' ? await postmasterAddress(ctx) : canonicalAddress(path);
+  const bounce = address === undefined ? undefined : await returnedBounce(ctx.storage, address, ctx.verpSecret);
+  if (bounce && address !== undefined) {
+    ctx.logger.info({ to: address, queueId: bounce.queueId, about: bounce.recipient }, 'mail returned to a VERP address');
+    return remember(transaction, { address, accounts: bounce.accounts, remote: bounce.remote, ...dsn });
+  }
   const domain = path.kind === 'postmaster' ? address?.slice(address.indexOf('@') + 1) : canonicalDomain(path);
   const local = domain !== undefined && (await ctx.storage.getDomain(domain)) !== undefined;
   if (local) {
