@@ -283,7 +283,15 @@ export class DeliveryScheduler {
   private async run(lane: Lane, batch: readonly Transaction[]): Promise<void> {
     let rateLimited = false;
     try {
-      const sent = await transmit(this.parts.transmit, lane.domain, lane.pool, batch);
+      // A message the remote accepted is settled at once: a crash later in the session then
+      // repeats only what was in flight, not everything the connection carried before it.
+      const early = (index: number, results: readonly RecipientResult[]) => {
+        const tx = batch[index];
+        if (!tx) return;
+        tx.recipients.forEach((r, j) => tx.job.work.record(r.address, results[j] ?? results[0] as RecipientResult));
+        this.track(this.complete(tx.job.work));
+      };
+      const sent = await transmit(this.parts.transmit, lane.domain, lane.pool, batch, early);
       rateLimited = sent.rateLimited;
       batch.forEach((tx, i) => tx.recipients.forEach((r, j) => tx.job.work.record(r.address, sent.results[i]?.[j] ?? { status: 'temporary', enhanced: '4.0.0', reply: 'no result', dsnPassed: false })));
     } catch (error) {

@@ -58,13 +58,13 @@ function replyLine(outcome: RecipientOutcome): string {
   return outcome.reply ? `${outcome.reply.code} ${outcome.reply.enhanced ? `${outcome.reply.enhanced} ` : ''}${outcome.reply.text}` : outcome.detail;
 }
 
-function fromOutcome(outcome: RecipientOutcome, hop: Hop, report: SessionReport): RecipientResult {
+function fromOutcome(outcome: RecipientOutcome, hop: Hop, extensions: readonly string[]): RecipientResult {
   return {
     status: outcome.status,
     enhanced: outcome.enhanced,
     reply: replyLine(outcome),
     ...(outcome.reply ? { remoteMta: hop.name } : {}),
-    dsnPassed: report.extensions.some((e) => e === 'DSN' || e.startsWith('DSN ')),
+    dsnPassed: extensions.some((e) => e === 'DSN' || e.startsWith('DSN ')),
   };
 }
 
@@ -72,7 +72,10 @@ function uniform(count: number, result: RecipientResult): RecipientResult[] {
   return Array.from({ length: count }, () => result);
 }
 
-export async function transmit(ctx: TransmitContext, domain: string, pool: Pool | null, transactions: readonly Transaction[]): Promise<TransmitResult> {
+/** A transaction every recipient of which the remote accepted, reported before the session ends. */
+export type OnDelivered = (index: number, results: readonly RecipientResult[]) => void;
+
+export async function transmit(ctx: TransmitContext, domain: string, pool: Pool | null, transactions: readonly Transaction[], onDelivered: OnDelivered = () => undefined): Promise<TransmitResult> {
   const results: (RecipientResult[] | undefined)[] = transactions.map(() => undefined);
   const destination = await ctx.destinations.resolve(domain);
   if (destination.kind === 'failed') {
@@ -91,7 +94,7 @@ export async function transmit(ctx: TransmitContext, domain: string, pool: Pool 
       break;
     }
     if (choice.source.address !== undefined) tried.add(choice.source.address);
-    const round = await throughHops(ctx, destination.hops, choice.source, transactions, open);
+    const round = await throughHops(ctx, destination.hops, choice.source, transactions, open, onDelivered);
     rateLimited ||= round.rateLimited;
     open = [];
     for (const [i, outcome] of round.results) {
@@ -115,13 +118,18 @@ interface RoundOutcome {
   readonly blocked: boolean;
 }
 
-async function throughHops(ctx: TransmitContext, hops: readonly Hop[], source: Source, transactions: readonly Transaction[], open: readonly number[]): Promise<{ results: Map<number, RoundOutcome>; rateLimited: boolean }> {
+async function throughHops(ctx: TransmitContext, hops: readonly Hop[], source: Source, transactions: readonly Transaction[], open: readonly number[], onDelivered: OnDelivered): Promise<{ results: Map<number, RoundOutcome>; rateLimited: boolean }> {
   const settled = new Map<number, RoundOutcome>();
   let pending = [...open];
   let rateLimited = false;
   for (const hop of hops) {
     if (pending.length === 0) break;
-    const report = await session(ctx, hop, source, pending.map((i) => (transactions[i] as Transaction).message));
+    const sent = pending;
+    const early = (position: number, outcomes: readonly RecipientOutcome[], extensions: readonly string[]) => {
+      const index = sent[position];
+      if (index !== undefined && outcomes.length > 0 && outcomes.every((o) => o.status === 'delivered')) onDelivered(index, outcomes.map((o) => fromOutcome(o, hop, extensions)));
+    };
+    const report = await session(ctx, hop, source, pending.map((i) => (transactions[i] as Transaction).message), early);
     rateLimited ||= replyKind(report.failure?.reply) === 'rate-limit' || report.messages.some((o) => o.some((r) => replyKind(r.reply) === 'rate-limit'));
     const hostFailure = report.failure !== undefined && HOST_STAGES.has(report.failure.stage);
     const sessionBlocked = replyKind(report.failure?.reply) === 'blocked';
@@ -130,7 +138,7 @@ async function throughHops(ctx: TransmitContext, hops: readonly Hop[], source: S
       const outcomes = report.messages[position] ?? [];
       const blocked = sessionBlocked || outcomes.some((o) => o.status !== 'delivered' && replyKind(o.reply) === 'blocked');
       const retryElsewhere = (hostFailure && !sessionBlocked) || (report.failure !== undefined && outcomes.some((o) => o.status === 'temporary'));
-      settled.set(index, { results: outcomes.map((o) => fromOutcome(o, hop, report)), blocked });
+      settled.set(index, { results: outcomes.map((o) => fromOutcome(o, hop, report.extensions)), blocked });
       if (retryElsewhere && !blocked && !outcomes.some((o) => o.status === 'delivered')) next.push(index);
     });
     if (sessionBlocked) break;
@@ -139,8 +147,9 @@ async function throughHops(ctx: TransmitContext, hops: readonly Hop[], source: S
   return { results: settled, rateLimited };
 }
 
-async function session(ctx: TransmitContext, hop: Hop, source: Source, messages: readonly OutgoingMessage[]): Promise<SessionReport> {
+async function session(ctx: TransmitContext, hop: Hop, source: Source, messages: readonly OutgoingMessage[], onMessage: NonNullable<ClientOptions['onMessage']>): Promise<SessionReport> {
   const options: ClientOptions = {
+    onMessage,
     helo: source.helo,
     tls: hop.tls,
     ...(hop.allowedNames ? { allowedNames: hop.allowedNames } : {}),

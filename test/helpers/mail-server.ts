@@ -2,7 +2,7 @@
 // through the real CLI, `serve` on ephemeral ports, and a second handle on its store so tests
 // can look into mailboxes and the queue as the server left them.
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Storage } from '../../src/storage/api.ts';
@@ -31,15 +31,21 @@ export const PASSWORD = 'correct horse battery staple';
 /** A loopback port nothing listens on (TCP port 9, discard, is not served here). */
 const CLOSED_PORT = 9;
 
-export async function startMailServer(domains: readonly string[], users: readonly TestUser[], env: NodeJS.ProcessEnv = {}): Promise<MailServer> {
+export interface MailServerOptions {
+  /** A postwarden.toml written before anything runs (tables the environment cannot express: pools). */
+  readonly config?: string;
+}
+
+export async function startMailServer(domains: readonly string[], users: readonly TestUser[], env: NodeJS.ProcessEnv = {}, options: MailServerOptions = {}): Promise<MailServer> {
   const cwd = await mkdtemp(join(tmpdir(), 'postwarden-mail-'));
+  if (options.config !== undefined) await writeFile(join(cwd, 'postwarden.toml'), options.config);
   for (const domain of domains) {
-    const added = await runCli(['domain', 'add', domain], { cwd });
+    const added = await runCli(['domain', 'add', domain], { cwd, env });
     if (added.status !== 0) throw new Error(added.stderr);
   }
   for (const user of users) {
     const args = ['user', 'add', user.address, '--password-stdin', ...(user.quota ? ['--quota', user.quota] : [])];
-    const added = await runCli(args, { cwd, input: user.password });
+    const added = await runCli(args, { cwd, env, input: user.password });
     if (added.status !== 0) throw new Error(added.stderr);
   }
   // Mail for remote domains waits in the queue: the relay is a closed loopback port, so every

@@ -14,6 +14,8 @@ export interface SinkRule {
   readonly match: string;
   /** The n-th RCPT of a matching address gets replies[n]; the last one repeats. */
   readonly replies: readonly string[];
+  /** Only for clients connecting from this address (a destination that blocks one sending IP). */
+  readonly peer?: string;
 }
 
 export interface SinkMessage {

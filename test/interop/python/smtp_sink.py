@@ -5,7 +5,8 @@ Arguments: one JSON object on the command line:
   log:     path of a JSON-lines file; one line per received message
   rules:   path of a JSON file read at every RCPT, so a test can change replies while it runs:
            [{"match": "substring of the recipient", "replies": ["451 4.7.1 later", "250 OK"]}]
-           the n-th RCPT of a matching address gets replies[n] (the last one repeats)
+           the n-th RCPT of a matching address gets replies[n] (the last one repeats);
+           an optional "peer" limits a rule to clients connecting from that address
   tls:     optional {"cert": path, "key": path}: offer STARTTLS
   ready:   printed on stdout once every controller listens
 Each received message: peer address, HELO, TLS, envelope, options, and the data in base64.
@@ -42,7 +43,7 @@ class Sink:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         for rule in self.rules():
-            if rule["match"] in address:
+            if rule["match"] in address and rule.get("peer", session.peer[0]) == session.peer[0]:
                 key = (rule["match"], address)
                 n = self.counts.get(key, 0)
                 self.counts[key] = n + 1

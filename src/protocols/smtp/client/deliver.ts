@@ -171,6 +171,7 @@ class ClientSession {
       this.#outcomes[i] = result.outcomes;
       reset ||= result.commandsSent;
       if (result.failure !== undefined) return this.#fail(result.failure, false);
+      this.#options.onMessage?.(i, result.outcomes, this.#extensions.keywords);
     }
     await this.#quit();
     return false;

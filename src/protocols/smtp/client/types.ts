@@ -96,6 +96,12 @@ export interface ClientOptions {
    */
   readonly auth?: { readonly user: string; readonly password: string };
   readonly timeouts?: Partial<Timeouts>;
+  /**
+   * Called as soon as a message's transaction ends without a session failure, with its outcomes
+   * (the report at the end repeats them): lets the queue commit a 250 without waiting for the
+   * rest of the session, which keeps duplicates after a crash to the one message in flight.
+   */
+  readonly onMessage?: (index: number, outcomes: readonly RecipientOutcome[], extensions: readonly string[]) => void;
 }
 
 export type NotifyEvent = 'SUCCESS' | 'FAILURE' | 'DELAY';
