@@ -47,6 +47,8 @@ describe('outbound delivery', () => {
   let server: MailServer;
   let dir: string;
   let policy: Server;
+  /** The VERP return path the first delivery went out with. */
+  let returnPath = '';
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'postwarden-sts-'));
@@ -99,6 +101,7 @@ describe('outbound delivery', () => {
     assert.ok(arrived);
     assert.equal(arrived.helo, 'localhost', 'no pool: the server hostname');
     assert.match(arrived.mailFrom, /^bounces\+[^@]+@example\.com$/);
+    returnPath = arrived.mailFrom;
     assert.ok(arrived.data.toString('utf8').endsWith(body), 'the submitted message arrives byte for byte after the added header fields');
     const [checks] = await verifyDkim([arrived.data], await dkimRecords(server.store, 'example.com'));
     assert.equal(checks?.length, 2, 'one RSA and one Ed25519 signature');
@@ -147,5 +150,20 @@ describe('outbound delivery', () => {
     assert.equal(recipient.state, 'deferred');
     assert.match(recipient.lastReply ?? '', /TLS/i);
     assert.equal(to(await world.sink.messages(), 'carol@three.test').length, 0, 'nothing reached the MX');
+  });
+
+  it('takes a bounce sent back to a VERP return path into the original sender\'s INBOX, and refuses forged ones', async () => {
+    assert.ok(returnPath !== '', 'the first test ran');
+    const bounce = 'From: MAILER-DAEMON@one.test\r\nTo: ' + returnPath + '\r\nSubject: Undelivered Mail Returned to Sender\r\n\r\nbob@one.test: mailbox full\r\n';
+    const mx = { host: '127.0.0.1', port: server.port('smtp'), mode: 'plain', sender: '', message: bounce };
+    const accepted = await runPython<{ sent?: boolean; error?: unknown }>('smtp_send.py', { ...mx, recipients: [returnPath] });
+    assert.equal(accepted.sent, true, JSON.stringify(accepted));
+    const inbox = (await server.messages(ALICE)).map((m) => m.toString('utf8'));
+    assert.ok(inbox.some((m) => m.includes('bob@one.test: mailbox full')), 'the bounce reached alice');
+    // Tokens are read in any letter case: change the letter, not its case.
+    const forged = returnPath.replace(/\+(.)/, (_, c: string) => `+${c.toLowerCase() === 'a' ? 'b' : 'a'}`);
+    const refused = await runPython<{ sent?: boolean; refused?: Record<string, [number, string]> }>('smtp_send.py', { ...mx, recipients: [forged] });
+    assert.equal(refused.sent, false);
+    assert.equal(refused.refused?.[forged]?.[0], 550);
   });
 });

@@ -1,7 +1,8 @@
 """Sends mail with Python's smtplib as a real client would, for Postwarden's SMTP tests.
 
 Input (JSON on stdin): host, port, mode ("plain" | "starttls" | "ssl"), optional user/password
-and mechanism ("PLAIN" | "LOGIN"), sender, recipients, message (text), mail_options.
+and mechanism ("PLAIN" | "LOGIN"), sender, recipients, message (text), mail_options,
+rcpt_options (given with every RCPT).
 Output (JSON): the EHLO features, per-recipient refusals, the final reply or the error.
 """
 import json
@@ -33,7 +34,7 @@ try:
         result["auth"] = [code, text.decode()]
     message = args["message"]
     body = message.encode("utf-8") if "SMTPUTF8" in args.get("mail_options", []) else message
-    refused = client.sendmail(args["sender"], args["recipients"], body, mail_options=args.get("mail_options", []))
+    refused = client.sendmail(args["sender"], args["recipients"], body, mail_options=args.get("mail_options", []), rcpt_options=args.get("rcpt_options", []))
     result["refused"] = {k: [v[0], v[1].decode()] for k, v in refused.items()}
     result["sent"] = True
     client.quit()
