@@ -3,7 +3,7 @@
 //
 // Durability (house rule 7) in two steps, so accepting a message costs one fsync: a new blob
 // is first stored inline in its `blobs` row, inside the transaction that references it, and is
-// durable when that commit is (SQLite WAL, synchronous=FULL). After the commit the blob mover
+// durable when that commit is (SQLite WAL, synced before the commit is released: sqlite/driver.ts). After the commit the blob mover
 // writes it to its file on a worker thread (temporary file, fsync, rename, directory fsync),
 // then the inline copy is cleared. A crash at any point leaves the inline copy, the file, or
 // both: never a reference without durable bytes. Inline blobs are re-queued at start.

@@ -1,14 +1,27 @@
 // SQLite driver over node:sqlite with group commit.
 //
-// Durability: WAL journal with synchronous=FULL, so a COMMIT returns only after the WAL is
-// fsync'd (https://sqlite.org/pragma.html#pragma_synchronous). Writes queue up and run as
-// units inside one BEGIN IMMEDIATE … COMMIT, each unit in its own savepoint: one fsync is
-// shared by every writer that arrived while the previous commit was running, and a failing
-// unit rolls back only itself. Results are released only after COMMIT returns.
+// Durability: WAL journal. node:sqlite is synchronous, so a COMMIT that fsyncs would stop the
+// whole event loop for the length of the fsync (every connection of every protocol waits).
+// Instead the writer runs synchronous=NORMAL (COMMIT writes the WAL without syncing,
+// https://sqlite.org/pragma.html#pragma_synchronous) and this driver fdatasyncs the WAL file
+// itself on the thread pool after each COMMIT; a batch's results, commit hooks and end hooks
+// are released only once that sync is done, in commit order. The next batch commits while
+// the previous sync runs: a pipelined group commit. fsync covers every write made to the file
+// before it started, whichever descriptor made it, so this is as durable as synchronous=FULL
+// for everything we acknowledge. Readers may see a commit shortly before it is durable; only
+// an operating system crash in that window could take it back, and nothing was acknowledged.
+//
+// Writes queue up and run as units inside one BEGIN IMMEDIATE … COMMIT, each unit in its own
+// savepoint: one sync is shared by every writer that arrived while the previous commit was
+// running, and a failing unit rolls back only itself.
 //
 // Reads use a second, read-only connection, so they never see a batch's uncommitted rows.
 
+import type { FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { fsyncDirectory } from '../blobs/fsync.ts';
 import type { SqlDriver, SqlQueries, SqlTransaction, SqlValue } from '../sql/driver.ts';
 
 /** Most units in one commit; bounds the time the write lock is held. */
@@ -97,6 +110,39 @@ class Transaction implements SqlTransaction {
   }
 }
 
+/** fdatasync of the database's WAL file, off the event loop. */
+class WalSync {
+  private readonly path: string;
+  private handle: Promise<FileHandle> | undefined;
+
+  constructor(databasePath: string) {
+    this.path = `${databasePath}-wal`;
+  }
+
+  async sync(): Promise<void> {
+    this.handle ??= this.openOnce();
+    await (await this.handle).datasync();
+  }
+
+  /** The WAL exists once the first COMMIT wrote it; its directory entry is made durable once. */
+  private async openOnce(): Promise<FileHandle> {
+    try {
+      const handle = await open(this.path, 'r');
+      await fsyncDirectory(dirname(this.path));
+      return handle;
+    } catch (error) {
+      this.handle = undefined;
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.then((h) => h.close()).catch(() => undefined);
+  }
+}
+
 export interface SqliteDriverOptions {
   readonly path: string;
   /** Runs on the writer connection before anything else (migrations). */
@@ -109,13 +155,19 @@ export class SqliteDriver implements SqlDriver {
   private readonly reader: Connection;
   private readonly queue: Unit[] = [];
   private draining: Promise<void> | undefined;
+  /** Every committed batch's release (after its WAL sync), chained in commit order. */
+  private released: Promise<void> = Promise.resolve();
+  private readonly wal: WalSync;
   private closed = false;
 
   constructor(options: SqliteDriverOptions) {
     const writerDb = new DatabaseSync(options.path, { timeout: BUSY_TIMEOUT_MS, enableForeignKeyConstraints: true });
     writerDb.exec('PRAGMA journal_mode = WAL');
-    writerDb.exec('PRAGMA synchronous = FULL');
+    // NORMAL: COMMIT does not sync; WalSync does, off the event loop (see above). Checkpoints
+    // still sync the WAL and the database themselves.
+    writerDb.exec('PRAGMA synchronous = NORMAL');
     options.migrate(writerDb);
+    this.wal = new WalSync(options.path);
     this.writer = new Connection(writerDb);
     const readerDb = new DatabaseSync(options.path, { timeout: BUSY_TIMEOUT_MS, readOnly: true });
     this.reader = new Connection(readerDb);
@@ -166,24 +218,42 @@ export class SqliteDriver implements SqlDriver {
         unit.reject(error);
       }
     }
-    let committed = false;
     try {
       db.exec('COMMIT');
-      committed = true;
     } catch (error) {
       if (db.isTransaction) db.exec('ROLLBACK');
       for (const entry of done) entry.unit.reject(error);
+      for (const tx of all) for (const hook of tx.endHooks) hook();
+      return;
     }
-    // Commit hooks run before end hooks: a blob staged by one unit stays guarded while another
-    // unit's commit hook decides whether an unreferenced blob file may be unlinked.
-    if (committed) for (const entry of done) for (const hook of entry.tx.commitHooks) hook();
-    for (const tx of all) for (const hook of tx.endHooks) hook();
-    if (committed) for (const entry of done) entry.unit.resolve(entry.value);
+    // The sync starts now; releases wait for it and for every earlier batch's release.
+    const durable = this.wal.sync().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    this.released = this.released.then(async () => {
+      const failure = await durable;
+      // Commit hooks run before end hooks: a blob staged by one unit stays guarded while another
+      // unit's commit hook decides whether an unreferenced blob file may be unlinked.
+      for (const entry of done) for (const hook of entry.tx.commitHooks) hook();
+      for (const tx of all) for (const hook of tx.endHooks) hook();
+      // A failed sync: the rows are committed but not known durable; the caller retries.
+      for (const entry of done) {
+        if (failure === undefined) entry.unit.resolve(entry.value);
+        else entry.unit.reject(failure);
+      }
+    });
+  }
+
+  /** Waits until every batch committed so far is durable and released. */
+  private async settled(): Promise<void> {
+    while (this.draining) await this.draining;
+    await this.released;
   }
 
   /** Copies the WAL into the database and truncates it, so deleted rows leave no copy behind. */
   async checkpoint(): Promise<void> {
-    while (this.draining) await this.draining;
+    await this.settled();
     this.writer.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
   }
 
@@ -193,8 +263,9 @@ export class SqliteDriver implements SqlDriver {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    while (this.draining) await this.draining;
+    await this.settled();
     this.closed = true;
+    await this.wal.close();
     this.reader.db.close();
     this.writer.db.close();
   }

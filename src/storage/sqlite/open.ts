@@ -1,4 +1,4 @@
-// Opens the SQLite adapter: data_dir/postwarden.db (WAL, synchronous=FULL, secure_delete) and
+// Opens the SQLite adapter: data_dir/postwarden.db (WAL, synchronous=NORMAL with our own WAL sync, see driver.ts, secure_delete) and
 // message blobs as files under data_dir/blobs. One process owns a data directory (cli/serve
 // takes a lock); CLI commands may open it alongside for short administrative writes.
 
