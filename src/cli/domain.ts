@@ -1,9 +1,10 @@
-// `postwarden domain add|list|remove|dns`.
+// `postwarden domain add|list|remove|dns`, and `domain dkim list|rotate` (cli/dkim.ts).
 
 import type { Command } from 'commander';
 import { domainToUnicode } from 'node:url';
 import { addDomain, dnsRecordsFor, removeDomain } from '../admin/domains.ts';
 import type { Config } from '../config/schema.ts';
+import { registerDkimCommands } from './dkim.ts';
 import { configFor } from './load.ts';
 import { withStorage } from './open-storage.ts';
 import { orFail, print } from './output.ts';
@@ -54,7 +55,7 @@ export function registerDomainCommands(program: Command): void {
 
   domain
     .command('dns <domain>')
-    .description('print the MX, SPF, DKIM, DMARC, MTA-STS and TLS-RPT records to publish')
+    .description('print the MX, SPF, DKIM, DMARC, MTA-STS and TLS-RPT records to publish (and retired DKIM keys)')
     .action(async (name: string, _options: unknown, command: Command) => {
       const { config } = configFor(command);
       await withStorage(config, async (storage) => {
@@ -62,4 +63,6 @@ export function registerDomainCommands(program: Command): void {
         for (const line of lines) print(line);
       });
     });
+
+  registerDkimCommands(domain);
 }

@@ -1,11 +1,12 @@
-// The command line (product contract in DESIGN.md): serve, init, domain, user. `--config FILE`
-// is accepted before or after the command name. Exit status: 0 success, 1 user error (one line
-// on stderr), 2 bad usage.
+// The command line (product contract in DESIGN.md): serve, init, domain, user, queue.
+// `--config FILE` is accepted before or after the command name. Exit status: 0 success, 1 user
+// error (one line on stderr), 2 bad usage.
 
 import { Command, CommanderError } from 'commander';
 import { UsageError, UserError } from '../core/user-error.ts';
 import { registerDomainCommands } from './domain.ts';
 import { registerInitCommand } from './init.ts';
+import { registerQueueCommands } from './queue.ts';
 import { registerServeCommand } from './serve.ts';
 import { registerUserCommands } from './user.ts';
 import { VERSION } from './version.ts';
@@ -22,11 +23,17 @@ export function buildProgram(): Command {
   registerInitCommand(program);
   registerDomainCommands(program);
   registerUserCommands(program);
-  for (const command of program.commands) {
-    command.exitOverride().configureOutput({ outputError: () => undefined });
-    for (const sub of command.commands) sub.exitOverride().configureOutput({ outputError: () => undefined });
-  }
+  registerQueueCommands(program);
+  quiet(program.commands);
   return program;
+}
+
+/** Every command, nested ones too, throws instead of exiting and leaves error output to runCli. */
+function quiet(commands: readonly Command[]): void {
+  for (const command of commands) {
+    command.exitOverride().configureOutput({ outputError: () => undefined });
+    quiet(command.commands);
+  }
 }
 
 /** The config file named by --config, wherever it appeared. */

@@ -146,4 +146,16 @@ void describe('domainRecords', () => {
     const none = domainRecords({ ...input, dkim: [] });
     assert.ok(!none.some((line) => line.includes('_domainkey')));
   });
+
+  void it('lists retired DKIM keys last, in their own marked section', () => {
+    const retired = { selector: 'pw202605e', algorithm: 'ed25519-sha256', publicKey: 'OLDKEY' } as const;
+    const rotated = domainRecords({ ...input, retiredDkim: [retired] });
+    const marker = rotated.findIndex((line) => line.startsWith('; Retired DKIM keys'));
+    assert.ok(marker > 0, rotated.join('\n'));
+    assert.match(rotated[marker] ?? '', /keep published for a few days so mail in transit still verifies/);
+    assert.deepEqual(rotated.slice(marker + 1), ['pw202605e._domainkey.example.com. 3600 IN TXT "v=DKIM1; k=ed25519; p=OLDKEY"']);
+    assert.ok(rotated.slice(0, marker).some((line) => line.startsWith('pw202611e._domainkey.')), 'active keys stay in the main section');
+    assert.ok(!lines.some((line) => line.startsWith('; Retired')), 'no section without retired keys');
+    assert.deepEqual(domainRecords({ ...input, retiredDkim: [] }), lines);
+  });
 });

@@ -15,6 +15,11 @@ export interface DomainRecordsInput {
   /** The server's hostname (MX target, MTA-STS mx line). */
   readonly hostname: string;
   readonly dkim: readonly DkimRecordKey[];
+  /**
+   * Retired DKIM keys (no longer signing): listed in their own marked section, to stay
+   * published until mail signed with them has been delivered and verified.
+   */
+  readonly retiredDkim?: readonly DkimRecordKey[];
   /** Sending addresses of the IP pools, for SPF. */
   readonly sendingAddresses: readonly string[];
   /** MTA-STS policy id (changes when the policy changes). */
@@ -48,6 +53,10 @@ export function mtaStsPolicy(hostname: string, mode: 'testing' | 'enforce' = 'te
   return `version: STSv1\r\nmode: ${mode}\r\nmx: ${hostname}\r\nmax_age: 604800\r\n`;
 }
 
+function dkimLine(domain: string, key: DkimRecordKey): string {
+  return `${key.selector}._domainkey.${domain} 3600 IN TXT ${txtData(dkimRecord(key))}`;
+}
+
 export function domainRecords(input: DomainRecordsInput): string[] {
   const domain = fqdn(input.domain);
   const host = fqdn(input.hostname);
@@ -56,9 +65,7 @@ export function domainRecords(input: DomainRecordsInput): string[] {
     `${domain} 3600 IN MX 10 ${host}`,
     `${domain} 3600 IN TXT ${txtData(spfRecord(input.sendingAddresses))}`,
   ];
-  for (const key of input.dkim) {
-    lines.push(`${key.selector}._domainkey.${domain} 3600 IN TXT ${txtData(dkimRecord(key))}`);
-  }
+  for (const key of input.dkim) lines.push(dkimLine(domain, key));
   lines.push(
     `_dmarc.${domain} 3600 IN TXT ${txtData(`v=DMARC1; p=quarantine; adkim=r; aspf=r; rua=mailto:postmaster@${input.domain}`)}`,
     `_mta-sts.${domain} 3600 IN TXT ${txtData(`v=STSv1; id=${input.stsPolicyId}`)}`,
@@ -66,5 +73,10 @@ export function domainRecords(input: DomainRecordsInput): string[] {
     `_smtp._tls.${domain} 3600 IN TXT ${txtData(`v=TLSRPTv1; rua=mailto:postmaster@${input.domain}`)}`,
     `; Also publish an A/AAAA record for ${host} and, for each sending address, a PTR record naming it.`,
   );
+  const retired = input.retiredDkim ?? [];
+  if (retired.length > 0) {
+    lines.push(`; Retired DKIM keys (no longer signing): keep published for a few days so mail in transit still verifies, then remove.`);
+    for (const key of retired) lines.push(dkimLine(domain, key));
+  }
   return lines;
 }

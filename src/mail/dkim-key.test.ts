@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { RSA_KEY_BITS, dkimPublicValue, dkimSelector, generateDkimKey } from './dkim-key.ts';
+import { RSA_KEY_BITS, dkimPublicValue, dkimSelector, freshDkimRound, generateDkimKey, generateDkimKeySet } from './dkim-key.ts';
 
 const data = Buffer.from('dkim-signature header hash input');
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -91,6 +91,39 @@ void describe('dkimSelector', () => {
   void it('is a valid DNS label', () => {
     for (const type of ['rsa', 'ed25519'] as const) {
       assert.match(dkimSelector(type, new Date(Date.UTC(2030, 5, 1))), /^pw[0-9]{6}[re]$/);
+      assert.match(dkimSelector(type, new Date(Date.UTC(2030, 5, 1)), 12), /^pw[0-9]{6}[re]12$/);
     }
+  });
+
+  void it('numbers later rounds of the same month from 2', () => {
+    const date = new Date(Date.UTC(2026, 10, 15));
+    assert.equal(dkimSelector('rsa', date, 1), 'pw202611r');
+    assert.equal(dkimSelector('rsa', date, 2), 'pw202611r2');
+    assert.equal(dkimSelector('ed25519', date, 3), 'pw202611e3');
+  });
+});
+
+void describe('freshDkimRound', () => {
+  const date = new Date(Date.UTC(2026, 10, 15));
+
+  void it('takes the plain month selectors when they are free', () => {
+    assert.equal(freshDkimRound(date, new Set()), 1);
+    assert.equal(freshDkimRound(date, new Set(['pw202610r', 'pw202610e'])), 1);
+  });
+
+  void it('skips a round when either of its selectors is taken', () => {
+    assert.equal(freshDkimRound(date, new Set(['pw202611r', 'pw202611e'])), 2);
+    assert.equal(freshDkimRound(date, new Set(['pw202611e'])), 2);
+    assert.equal(freshDkimRound(date, new Set(['pw202611r', 'pw202611e', 'pw202611r2'])), 3);
+  });
+});
+
+void describe('generateDkimKeySet', () => {
+  void it('makes an RSA and an Ed25519 key with free selectors of one round', async () => {
+    const date = new Date(Date.UTC(2026, 10, 15));
+    const keys = await generateDkimKeySet(date, new Set(['pw202611r', 'pw202611e']));
+    assert.deepEqual(keys.map((k) => [k.selector, k.algorithm]), [['pw202611r2', 'rsa-sha256'], ['pw202611e2', 'ed25519-sha256']]);
+    for (const key of keys) assert.match(key.privateKeyPem, /^-----BEGIN PRIVATE KEY-----/);
+    assert.deepEqual((await generateDkimKeySet(date)).map((k) => k.selector), ['pw202611r', 'pw202611e']);
   });
 });

@@ -276,6 +276,13 @@ export interface Storage extends QueueStore {
   deleteDomain(name: string): Promise<Result<void, MailError>>;
   addDkimKey(domainId: DomainId, key: NewDkimKey): Promise<Result<DkimKey, MailError>>;
   listDkimKeys(domainId: DomainId): Promise<DkimKey[]>;
+  /**
+   * Key rotation, in one transaction: adds `keys` as the domain's active signing keys and
+   * retires every other key of the domain (kept, inactive, so its DNS record can stay published
+   * while mail signed with it is in transit). Fails (changing nothing) on an empty list, a bad
+   * or taken selector, or an unknown domain. Returns the domain's keys afterwards.
+   */
+  rotateDkimKeys(domainId: DomainId, keys: readonly NewDkimKey[]): Promise<Result<DkimKey[], MailError>>;
 
   /** Creates the account, its data key and its default mailboxes in one transaction. */
   createAccount(input: NewAccount): Promise<Result<Account, MailError>>;

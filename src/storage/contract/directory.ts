@@ -61,6 +61,42 @@ export function directoryContract(adapter: ContractAdapter): void {
         assert.equal(failure(noDomain).code, 'nonexistent');
       });
     });
+
+    it('rotates DKIM keys: new keys active, old keys kept inactive, all or nothing', async () => {
+      await withStore(adapter, async (storage, store) => {
+        const key = (selector: string, algorithm: 'rsa-sha256' | 'ed25519-sha256' = 'rsa-sha256') => ({ selector, algorithm, privateKeyPem: `pem-${selector}`, publicKey: `pub-${selector}` });
+        const domain = unwrap(await storage.createDomain('example.com', [key('old-r'), key('old-e', 'ed25519-sha256')]));
+        const other = unwrap(await storage.createDomain('example.org', [key('old-r')]));
+        const state = async (id: number) => (await storage.listDkimKeys(id)).map((k) => [k.selector, k.active]).sort();
+
+        const rotated = unwrap(await storage.rotateDkimKeys(domain.id, [key('new-r'), key('new-e', 'ed25519-sha256')]));
+        assert.deepEqual(rotated.map((k) => [k.selector, k.active]).sort(), await state(domain.id), 'returns the keys as stored');
+        assert.deepEqual(await state(domain.id), [['new-e', true], ['new-r', true], ['old-e', false], ['old-r', false]]);
+        const retired = (await storage.listDkimKeys(domain.id)).find((k) => k.selector === 'old-r');
+        assert.equal(retired?.privateKeyPem, 'pem-old-r', 'a retired key is kept whole');
+        assert.equal(retired?.publicKey, 'pub-old-r');
+        assert.deepEqual(await state(other.id), [['old-r', true]], "another domain's keys are untouched");
+
+        const clash = await storage.rotateDkimKeys(domain.id, [key('newer-r'), key('old-e', 'ed25519-sha256')]);
+        assert.equal(failure(clash).code, 'already-exists', 'a retired selector is never reused');
+        assert.deepEqual(await state(domain.id), [['new-e', true], ['new-r', true], ['old-e', false], ['old-r', false]], 'a failed rotation changes nothing');
+        assert.equal(failure(await storage.rotateDkimKeys(domain.id, [])).code, 'invalid');
+        assert.equal(failure(await storage.rotateDkimKeys(domain.id, [key('bad selector')])).code, 'invalid');
+        assert.equal(failure(await storage.rotateDkimKeys(domain.id + 1000, [key('x')])).code, 'nonexistent');
+
+        unwrap(await storage.rotateDkimKeys(domain.id, [key('third')]));
+        const reopened = await store.open();
+        try {
+          assert.deepEqual(
+            (await reopened.listDkimKeys(domain.id)).map((k) => [k.selector, k.active]).sort(),
+            [['new-e', false], ['new-r', false], ['old-e', false], ['old-r', false], ['third', true]],
+            'the rotation is committed, seen by another handle',
+          );
+        } finally {
+          await reopened.close();
+        }
+      });
+    });
   });
 
   describe(`${adapter.name}: accounts`, () => {

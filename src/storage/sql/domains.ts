@@ -1,5 +1,6 @@
 // Domains and their DKIM keys. DKIM private keys are sealed under the master key
-// (AES-256-GCM, bound to domain and selector) before they reach the database.
+// (AES-256-GCM, bound to domain and selector) before they reach the database. A rotation adds
+// the new keys and retires the old ones (kept, inactive) in one transaction.
 
 import { err, ok, type Result } from '../../core/result.ts';
 import { normalizeDomain } from '../../mail/address.ts';
@@ -7,7 +8,7 @@ import type { DkimKey, Domain, DomainId, NewDkimKey } from '../api.ts';
 import { open, seal } from '../crypto/seal.ts';
 import { mailError, type MailError } from '../mail-error.ts';
 import type { StoreContext } from './context.ts';
-import { Rollback, writeOrRollback, type SqlTransaction } from './driver.ts';
+import { Rollback, writeOrRollback, type SqlQueries, type SqlTransaction } from './driver.ts';
 import { isDkimAlgorithm, toDomain, type DkimRow, type DomainRow } from './rows.ts';
 
 /** RFC 6376 §3.1: a selector is a dot-separated list of sub-domain labels. */
@@ -86,12 +87,10 @@ export async function addDkimKey(ctx: StoreContext, domainId: DomainId, key: New
   });
 }
 
-export async function listDkimKeys(ctx: StoreContext, domainId: DomainId): Promise<DkimKey[]> {
-  const rows = await ctx.driver.read((q) =>
-    q.all<DkimRow>(
-      'SELECT domain_id, selector, algorithm, private_key, public_key, active, created_at FROM dkim_keys WHERE domain_id = ? ORDER BY created_at, selector',
-      [domainId],
-    ),
+async function readDkimKeys(ctx: StoreContext, q: SqlQueries, domainId: DomainId): Promise<DkimKey[]> {
+  const rows = await q.all<DkimRow>(
+    'SELECT domain_id, selector, algorithm, private_key, public_key, active, created_at FROM dkim_keys WHERE domain_id = ? ORDER BY created_at, selector',
+    [domainId],
   );
   const keys: DkimKey[] = [];
   for (const row of rows) {
@@ -103,9 +102,29 @@ export async function listDkimKeys(ctx: StoreContext, domainId: DomainId): Promi
       algorithm: row.algorithm,
       privateKeyPem: Buffer.from(pem).toString('utf8'),
       publicKey: row.public_key,
-      active: row.active === 1,
-      createdAt: new Date(row.created_at),
+      active: Number(row.active) === 1,
+      createdAt: new Date(Number(row.created_at)),
     });
   }
   return keys;
+}
+
+export async function listDkimKeys(ctx: StoreContext, domainId: DomainId): Promise<DkimKey[]> {
+  return ctx.driver.read((q) => readDkimKeys(ctx, q, domainId));
+}
+
+export async function rotateDkimKeys(ctx: StoreContext, domainId: DomainId, keys: readonly NewDkimKey[]): Promise<Result<DkimKey[], MailError>> {
+  if (keys.length === 0) return err(mailError('invalid', 'a rotation needs at least one new DKIM key'));
+  const badSelector = keys.find((key) => !SELECTOR.test(key.selector));
+  if (badSelector) return err(mailError('invalid', `"${badSelector.selector}" is not a valid DKIM selector`));
+  return writeOrRollback(ctx.driver, async (tx) => {
+    const domain = await tx.get<{ id: number }>('SELECT id FROM domains WHERE id = ?', [domainId]);
+    if (!domain) return err(mailError('nonexistent', `there is no domain with id ${domainId}`));
+    await tx.run('UPDATE dkim_keys SET active = 0 WHERE domain_id = ? AND active = 1', [domainId]);
+    for (const key of keys) {
+      const added = await insertDkimKey(ctx, tx, domainId, key);
+      if (!added.ok) throw new Rollback(added);
+    }
+    return ok(await readDkimKeys(ctx, tx, domainId));
+  });
 }

@@ -33,6 +33,7 @@ export function createSqlStorage(ctx: StoreContext, options: SqlStorageOptions):
     deleteDomain: (name) => domains.deleteDomain(ctx, name),
     addDkimKey: (domainId, key) => domains.addDkimKey(ctx, domainId, key),
     listDkimKeys: (domainId) => domains.listDkimKeys(ctx, domainId),
+    rotateDkimKeys: (domainId, keys) => domains.rotateDkimKeys(ctx, domainId, keys),
 
     createAccount: (input) => accounts.createAccount(ctx, input),
     getAccount: (address) => accounts.getAccount(ctx, address),
