@@ -288,7 +288,10 @@ export class DeliveryScheduler {
       const early = (index: number, results: readonly RecipientResult[]) => {
         const tx = batch[index];
         if (!tx) return;
-        tx.recipients.forEach((r, j) => tx.job.work.record(r.address, results[j] ?? results[0] as RecipientResult));
+        tx.recipients.forEach((r, j) => {
+          const result = results[j];
+          if (result) tx.job.work.record(r.address, result);
+        });
         this.track(this.complete(tx.job.work));
       };
       const sent = await transmit(this.parts.transmit, lane.domain, lane.pool, batch, early);
