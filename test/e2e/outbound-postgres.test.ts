@@ -8,35 +8,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import { masterKeyFromHex } from '../../src/storage/crypto/master-key.ts';
 import { openPostgresStorage } from '../../src/storage/postgres/open.ts';
 import type { Storage } from '../../src/storage/api.ts';
 import { runCli } from '../helpers/cli.ts';
 import { arrivals, eventually, queueMessages, remoteDomain, startOutboundWorld, type OutboundWorld } from '../helpers/outbound-world.ts';
+import { adminQuery, databaseUrl, TEST_PG_URL } from '../helpers/postgres.ts';
 import { startServe, type RunningServe } from '../helpers/serve.ts';
 
-const pgUrl = process.env.POSTWARDEN_TEST_PG_URL;
 const MESSAGES = 1000;
 const DOMAINS = ['p1.test', 'p2.test', 'p3.test', 'p4.test', 'p5.test'];
 
-async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: pgUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-function databaseUrl(base: string, database: string): string {
-  const url = new URL(base);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-if (pgUrl === undefined || pgUrl === '') {
+if (TEST_PG_URL === '') {
   it('outbound delivery on PostgreSQL', { skip: 'POSTWARDEN_TEST_PG_URL is not set' }, () => {});
 } else {
   describe('outbound delivery: two processes on one PostgreSQL queue', () => {
@@ -55,7 +38,7 @@ if (pgUrl === undefined || pgUrl === '') {
       });
       const env = {
         POSTWARDEN_STORAGE_DRIVER: 'postgres',
-        POSTWARDEN_STORAGE_URL: databaseUrl(pgUrl, database),
+        POSTWARDEN_STORAGE_URL: databaseUrl(database),
         POSTWARDEN_STORAGE_MASTER_KEY: masterHex,
         POSTWARDEN_SMTP_GREETING_DELAY_MS: '0',
         // Small claims, so the two processes take turns at the queue instead of one taking it all.
@@ -67,7 +50,7 @@ if (pgUrl === undefined || pgUrl === '') {
       const added = await runCli(['domain', 'add', 'example.com'], { cwd: dirs[0] ?? '', env });
       assert.equal(added.status, 0, added.stderr);
       for (const dir of dirs) serves.push(await startServe(dir, env));
-      store = await openPostgresStorage({ url: databaseUrl(pgUrl, database), master: masterKeyFromHex(masterHex), poolSize: 2 });
+      store = await openPostgresStorage({ url: databaseUrl(database), master: masterKeyFromHex(masterHex), poolSize: 2 });
     });
     after(async () => {
       for (const serve of serves) await serve.stop();

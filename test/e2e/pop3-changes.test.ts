@@ -12,7 +12,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import pg from 'pg';
 import { ImapClient } from '../helpers/imap-client.ts';
 import { deliver, inboxRecords } from '../helpers/pop3-delivery.ts';
 import { RawPop3 } from '../helpers/pop3-client.ts';
@@ -21,10 +20,10 @@ import { masterKeyFromHex } from '../../src/storage/crypto/master-key.ts';
 import { openPostgresStorage } from '../../src/storage/postgres/open.ts';
 import { runCli } from '../helpers/cli.ts';
 import { PASSWORD, startMailServer, type MailServer } from '../helpers/mail-server.ts';
+import { adminQuery, databaseUrl, TEST_PG_URL } from '../helpers/postgres.ts';
 import { startServe, type RunningServe } from '../helpers/serve.ts';
 
 const USER = 'alice@example.com';
-const pgUrl = process.env.POSTWARDEN_TEST_PG_URL;
 
 async function login(port: number, user = USER): Promise<{ client: RawPop3; answer: string | undefined }> {
   const { client } = await RawPop3.connect(port, { tls: true });
@@ -120,27 +119,15 @@ async function startOnPostgres(url: string, masterHex: string): Promise<MailServ
   };
 }
 
-async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: pgUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-if (pgUrl === undefined || pgUrl === '') {
+if (TEST_PG_URL === '') {
   it('pop3 on PostgreSQL', { skip: 'POSTWARDEN_TEST_PG_URL is not set' }, () => {});
 } else {
   describe('pop3: deletions and locks across processes (PostgreSQL)', () => {
     it('pushes an expunge event to another process and shares the maildrop lock between server processes', async () => {
       const database = `postwarden_pop3_${randomBytes(6).toString('hex')}`;
       await adminQuery(`CREATE DATABASE ${database}`);
-      const url = new URL(pgUrl);
-      url.pathname = `/${database}`;
       const masterHex = randomBytes(32).toString('hex');
-      const server = await startOnPostgres(url.toString(), masterHex);
+      const server = await startOnPostgres(databaseUrl(database), masterHex);
       let second: RunningServe | undefined;
       const secondCwd = await mkdtemp(join(tmpdir(), 'postwarden-pop3-pg2-'));
       try {
