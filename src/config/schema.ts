@@ -139,6 +139,8 @@ export const configSchema = z
         autologout_seconds: z.number().min(60).default(1800).describe('Inactivity timer after login (RFC 9051 §5.4: at least 30 minutes).'),
         preauth_timeout_seconds: z.number().min(1).default(60).describe('Inactivity timer before login.'),
         max_connections_per_ip: z.number().int().min(1).default(50).describe('Simultaneous IMAP connections from one IP address (IPv6: one /64).'),
+        max_connections: z.number().int().min(1).default(5000)
+          .describe('Simultaneous IMAP connections in all; more are refused with BYE [UNAVAILABLE]. A selected session holds about 0.5 MiB per 1,000 messages of its mailbox: raise it with the V8 heap (NODE_OPTIONS=--max-old-space-size).'),
       })
       .strict()
       .prefault({})

@@ -41,14 +41,16 @@ export class ImapService {
       clock: parts.clock ?? systemClock,
       appendLimit: parts.config.imap.append_limit,
     };
-    this.limit = new ConnectionLimit(parts.config.imap.max_connections_per_ip);
+    this.limit = new ConnectionLimit(parts.config.imap.max_connections_per_ip, parts.config.imap.max_connections);
   }
 
   handle(socket: Socket, implicitTls: boolean): void {
     const remote = socket.remoteAddress ?? '';
     socket.on('error', () => socket.destroy());
-    if (!this.limit.enter(remote)) {
-      socket.end(statusResponse('*', 'BYE', 'Too many connections from your network; try again later', 'UNAVAILABLE'));
+    const entered = this.limit.enter(remote);
+    if (entered !== 'ok') {
+      const who = entered === 'network' ? 'from your network' : 'to this server';
+      socket.end(statusResponse('*', 'BYE', `Too many connections ${who}; try again later`, 'UNAVAILABLE'));
       return;
     }
     const imap = this.parts.config.imap;

@@ -48,7 +48,7 @@ export class Pop3Service {
   handle(socket: Socket, implicitTls: boolean): void {
     const remote = socket.remoteAddress ?? '';
     socket.on('error', () => socket.destroy());
-    if (!this.limit.enter(remote)) {
+    if (this.limit.enter(remote) !== 'ok') {
       socket.end(formatStatus(TOO_MANY_CONNECTIONS.status));
       return;
     }

@@ -53,7 +53,7 @@ export class SmtpService {
   handle(socket: Socket, role: ListenerRole, implicitTls: boolean): void {
     const remote = socket.remoteAddress ?? '';
     socket.on('error', () => socket.destroy());
-    if (!this.limit.enter(remote)) {
+    if (this.limit.enter(remote) !== 'ok') {
       socket.end(formatReply(reply(421, '4.7.0', 'Too many connections from your network; try again later')));
       return;
     }
