@@ -51,25 +51,26 @@ export function returnPathField(sender: string): string {
  */
 export async function prepareDelivery(storage: Storage, submission: Submission): Promise<Result<Delivery, MailError>> {
   const trace = Buffer.from(submission.trace.join(''), 'utf8');
-  const relayed = Buffer.concat([trace, submission.message]);
-  const delivered = Buffer.concat([Buffer.from(returnPathField(submission.envelope.sender), 'utf8'), relayed]);
+  // Each copy is made only when something needs it (large messages: less to allocate and collect).
+  const relayed = submission.remote.length > 0 ? Buffer.concat([trace, submission.message]) : undefined;
+  const delivered = submission.local.length > 0 ? Buffer.concat([Buffer.from(returnPathField(submission.envelope.sender), 'utf8'), trace, submission.message]) : undefined;
   const seen = new Set<number>();
   const local: NewMessage[] = [];
-  const cache = submission.local.length > 0 ? buildMessageCache(delivered) : null;
-  for (const { account } of submission.local) {
-    if (seen.has(account.id)) continue;
-    seen.add(account.id);
-    const inbox = await storage.getMailbox(account.id, 'INBOX');
-    // INBOX cannot be deleted; if it is missing the store is inconsistent: refuse, lose nothing.
-    if (!inbox) return err(mailError('unavailable', `${account.address} has no INBOX`));
-    local.push({ accountId: account.id, mailboxId: inbox.id, raw: delivered, cache });
+  if (delivered) {
+    const cache = buildMessageCache(delivered);
+    for (const { account } of submission.local) {
+      if (seen.has(account.id)) continue;
+      seen.add(account.id);
+      const inbox = await storage.getMailbox(account.id, 'INBOX');
+      // INBOX cannot be deleted; if it is missing the store is inconsistent: refuse, lose nothing.
+      if (!inbox) return err(mailError('unavailable', `${account.address} has no INBOX`));
+      local.push({ accountId: account.id, mailboxId: inbox.id, raw: delivered, cache });
+    }
   }
   return ok({
     queueId: submission.queueId,
     local,
-    ...(submission.remote.length > 0
-      ? { outbound: { raw: relayed, envelope: submission.envelope, recipients: submission.remote } }
-      : {}),
+    ...(relayed ? { outbound: { raw: relayed, envelope: submission.envelope, recipients: submission.remote } } : {}),
   });
 }
 

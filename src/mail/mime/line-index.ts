@@ -9,8 +9,8 @@ export class LineIndex {
 
   constructor(raw: Uint8Array) {
     this.positions = new Uint32Array(64);
-    for (let i = 0; i < raw.length; i++) {
-      if (raw[i] !== LF) continue;
+    // indexOf is a native scan: much faster than a byte loop on large messages.
+    for (let i = raw.indexOf(LF); i !== -1; i = raw.indexOf(LF, i + 1)) {
       if (this.count === this.positions.length) {
         const grown = new Uint32Array(this.positions.length * 2);
         grown.set(this.positions);

@@ -91,7 +91,22 @@ export class DataDecoder {
     let state = this.#state;
     let canEnd = this.#canEnd;
     let end = -1;
+    // Next CR and LF at or after the scan position (-1: none left), found with native indexOf
+    // and kept until passed, so runs of ordinary octets are copied at once in O(n) overall.
+    let nextCr = bytes.indexOf(CR);
+    let nextLf = bytes.indexOf(LF);
     for (let i = 0; i < bytes.length && end === -1; ) {
+      if (state === 'mid') {
+        if (nextCr !== -1 && nextCr < i) nextCr = bytes.indexOf(CR, i);
+        if (nextLf !== -1 && nextLf < i) nextLf = bytes.indexOf(LF, i);
+        const stop = Math.min(nextCr === -1 ? bytes.length : nextCr, nextLf === -1 ? bytes.length : nextLf);
+        if (stop > i) {
+          out.set(bytes.subarray(i, stop), n);
+          n += stop - i;
+          i = stop;
+          continue;
+        }
+      }
       const byte = bytes[i] ?? 0;
       switch (state) {
         case 'start':
