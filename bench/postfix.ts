@@ -89,7 +89,7 @@ function freePort(): Promise<number> {
 }
 
 // Debian's master.cf without chroot (the queue is a temp directory) and with smtpd on loopback.
-function masterCf(port: number): string {
+export function masterCf(port: number): string {
   const services = [
     `127.0.0.1:${port} inet n - n - - smtpd`,
     'pickup unix n - n 60 1 pickup',

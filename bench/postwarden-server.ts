@@ -1,10 +1,13 @@
-// bench/postwarden-server: a throwaway Postwarden for the SMTP benchmarks, run as a user
-// would: bin/postwarden in local mode in a temp directory, `domain add` and `user add` for the
-// recipients, then `serve` with every listener on 127.0.0.1:0 (HTTP off), no greeting delay
-// and a per-IP connection limit above the load. The SMTP port comes from the listener summary
-// serve prints up to its "Ready:" line. SQLite by default; PostgreSQL with a database this
-// module creates and drops. A prepared data directory (and database) is a template: each run
-// starts from a copy, so every run begins with empty mailboxes and a fresh process.
+// bench/postwarden-server: a throwaway Postwarden for the SMTP and IMAP benchmarks, run as a
+// user would: bin/postwarden in local mode in a temp directory, `domain add` and `user add` for
+// the recipients, then `serve` with every listener on 127.0.0.1:0 (HTTP off), no greeting delay,
+// per-IP connection limits above the load and plaintext IMAP LOGIN allowed on loopback (so the
+// IMAP bench can leave TLS out of the comparison). Each listener's port comes from the listener
+// summary serve prints up to its "Ready:" line. File descriptors: Node raises its soft limit to
+// the inherited hard one at start, which bounds how many connections serve can hold. SQLite by
+// default; PostgreSQL with a database this module creates and drops. A prepared data directory
+// (and database) is a template: each run starts from a copy, so every run begins with empty
+// mailboxes and a fresh process.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -22,7 +25,8 @@ const LISTENERS = ['SMTP', 'SUBMISSION', 'SUBMISSIONS', 'IMAP', 'IMAPS', 'POP3',
 const START_LIMIT_MS = 60_000;
 /** After SIGTERM, how long serve may take to exit before SIGKILL (the load has quit every session by then). */
 const STOP_LIMIT_MS = 15_000;
-const PASSWORD = 'bench-Passw0rd-qz';
+/** Every bench user's password. */
+export const PASSWORD = 'bench-Passw0rd-qz';
 
 export type Store = 'sqlite' | 'postgres';
 
@@ -45,6 +49,8 @@ export interface PostwardenInstance {
 export interface RunningPostwarden {
   readonly pid: number;
   readonly smtpPort: number;
+  /** Every listener's port by name (smtp, submission, imap, imaps, pop3 ...). */
+  readonly ports: Readonly<Record<string, number>>;
   /** serve's log (JSON lines), written to a file in the instance directory. */
   readonly logFile: string;
   /** SIGTERM, then the exit status; SIGKILL (and a warning) if it has not exited in time. */
@@ -79,7 +85,7 @@ function serve(cwd: string, env: NodeJS.ProcessEnv): Promise<RunningPostwarden> 
   closeSync(log);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const stdout: string[] = [];
-  let smtpPort: number | undefined;
+  const ports: Record<string, number> = Object.create(null) as Record<string, number>;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -88,9 +94,10 @@ function serve(cwd: string, env: NodeJS.ProcessEnv): Promise<RunningPostwarden> 
     createInterface({ input: child.stdout! }).on('line', (line) => {
       stdout.push(line);
       const listener = /^ {2}(\w+)\s+\[?([0-9a-f.:]+)\]?:(\d+)\s/.exec(line);
-      if (listener?.[1] === 'smtp') smtpPort = Number(listener[3]);
+      if (listener?.[1] !== undefined) ports[listener[1]] = Number(listener[3]);
       if (!line.startsWith('Ready:')) return;
       clearTimeout(timer);
+      const smtpPort = ports.smtp;
       if (smtpPort === undefined || child.pid === undefined) {
         child.kill('SIGKILL');
         reject(new Error(`no smtp listener in serve's summary:\n${stdout.join('\n')}`));
@@ -99,6 +106,7 @@ function serve(cwd: string, env: NodeJS.ProcessEnv): Promise<RunningPostwarden> 
       resolve({
         pid: child.pid,
         smtpPort,
+        ports,
         logFile,
         stop: async () => {
           child.kill('SIGTERM');
@@ -127,6 +135,9 @@ function serveEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     POSTWARDEN_LISTEN_HTTP: '',
     POSTWARDEN_SMTP_GREETING_DELAY_MS: '0',
     POSTWARDEN_SMTP_MAX_CONNECTIONS_PER_IP: '1000',
+    POSTWARDEN_IMAP_MAX_CONNECTIONS_PER_IP: '100000',
+    POSTWARDEN_IMAP_MAX_CONNECTIONS: '100000',
+    POSTWARDEN_IMAP_PLAINTEXT_LOCALHOST: 'true',
   };
 }
 
@@ -140,13 +151,14 @@ function databaseUrl(baseUrl: string, database: string): string {
  * Prepares a template: domain and users added through the CLI. For postgres, pgUrl names a
  * database whose role may CREATE DATABASE; the template and every copy are dropped on dispose.
  */
-export async function preparePostwarden(options: { store: Store; domain: string; users: number; pgUrl?: string }): Promise<PostwardenTemplate> {
+export async function preparePostwarden(options: { store: Store; domain: string; users: number; pgUrl?: string; label?: string }): Promise<PostwardenTemplate> {
   const { store, domain } = options;
   const recipients = Array.from({ length: options.users }, (_, i) => `user${i + 1}@${domain}`);
-  const root = await mkdtemp(join(process.env.POSTWARDEN_BENCH_DIR ?? tmpdir(), `postwarden-bench-smtp-${store}-`));
+  const label = options.label ?? 'smtp';
+  const root = await mkdtemp(join(process.env.POSTWARDEN_BENCH_DIR ?? tmpdir(), `postwarden-bench-${label}-${store}-`));
   const templateDir = join(root, 'template');
   const tag = randomBytes(4).toString('hex');
-  const templateDb = `postwarden_bench_smtp_${tag}`;
+  const templateDb = `postwarden_bench_${label}_${tag}`;
   const databases: string[] = [];
   const masterKey = randomBytes(32).toString('hex');
   let admin: pg.Client | undefined;

@@ -1,8 +1,11 @@
 // bench/proc: what the benchmarks read about server processes from Linux's /proc: a process
 // tree (a pid and its descendants, through each process's parent), resident memory (VmRSS,
-// and VmHWM, the kernel's own peak), CPU time of a process, a tree or the machine, and a sampler that tracks the peak of the
-// summed RSS of a set of processes every ~100 ms. Reads of a process that has just exited
-// count as zero.
+// and VmHWM, the kernel's own peak), proportional memory (PSS from smaps_rollup: each shared
+// page divided among the processes that map it, so PSS sums over a process tree without
+// counting shared libraries and shared index files once per process), CPU time of a process,
+// a tree or the machine, and samplers that track the peak of the summed RSS (every ~100 ms)
+// or summed RSS and PSS (less often: smaps_rollup walks the page tables) of a set of
+// processes. Reads of a process that has just exited count as zero.
 
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -104,4 +107,80 @@ export class RssSampler {
     clearInterval(this.#timer);
     return { peakKiB: this.#peakKiB, processes: this.#processes };
   }
+}
+
+/** smaps_rollup figures of one process, or of a set of processes summed, in KiB. */
+export interface Memory {
+  readonly processes: number;
+  readonly rssKiB: number;
+  readonly pssKiB: number;
+  /** PSS of anonymous memory (heaps, stacks): what each process really owns. */
+  readonly pssAnonKiB: number;
+  /** PSS of file mappings (binaries, libraries, mmap'd index files), shared out. */
+  readonly pssFileKiB: number;
+  readonly pssShmemKiB: number;
+  readonly privateDirtyKiB: number;
+}
+
+const ROLLUP_FIELDS = { rssKiB: 'Rss', pssKiB: 'Pss', pssAnonKiB: 'Pss_Anon', pssFileKiB: 'Pss_File', pssShmemKiB: 'Pss_Shmem', privateDirtyKiB: 'Private_Dirty' } as const;
+type RollupKey = keyof typeof ROLLUP_FIELDS;
+
+const NO_MEMORY: Memory = { processes: 0, rssKiB: 0, pssKiB: 0, pssAnonKiB: 0, pssFileKiB: 0, pssShmemKiB: 0, privateDirtyKiB: 0 };
+
+/** One process's smaps_rollup (zeros when it has exited or cannot be read). */
+export function memory(pid: number): Memory {
+  const text = read(`/proc/${pid}/smaps_rollup`);
+  if (text === undefined) return NO_MEMORY;
+  const figures: Record<RollupKey, number> = { ...NO_MEMORY };
+  for (const [key, field] of Object.entries(ROLLUP_FIELDS) as [RollupKey, string][]) {
+    figures[key] = Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
+  }
+  return { ...figures, processes: 1 };
+}
+
+/** smaps_rollup summed over the given processes. */
+export function totalMemory(pids: readonly number[]): Memory {
+  const sum: Record<keyof Memory, number> = { ...NO_MEMORY };
+  for (const pid of pids) {
+    const one = memory(pid);
+    for (const key of Object.keys(sum) as (keyof Memory)[]) sum[key] += one[key];
+  }
+  return sum;
+}
+
+/** Samples the summed RSS and PSS of the processes `pids()` names, keeping each peak. */
+export class MemorySampler {
+  readonly #pids: () => readonly number[];
+  readonly #timer: NodeJS.Timeout;
+  #peakRssKiB = 0;
+  #peakPssKiB = 0;
+  #processes = 0;
+
+  constructor(pids: () => readonly number[], intervalMs = 500) {
+    this.#pids = pids;
+    this.sample();
+    this.#timer = setInterval(() => this.sample(), intervalMs);
+  }
+
+  sample(): void {
+    const pids = this.#pids();
+    const sum = totalMemory(pids);
+    this.#peakRssKiB = Math.max(this.#peakRssKiB, sum.rssKiB);
+    this.#peakPssKiB = Math.max(this.#peakPssKiB, sum.pssKiB);
+    this.#processes = Math.max(this.#processes, pids.length);
+  }
+
+  /** Takes a last sample and stops: the peaks in KiB and the most processes seen at once. */
+  stop(): { peakRssKiB: number; peakPssKiB: number; processes: number } {
+    this.sample();
+    clearInterval(this.#timer);
+    return { peakRssKiB: this.#peakRssKiB, peakPssKiB: this.#peakPssKiB, processes: this.#processes };
+  }
+}
+
+/** A process's name as its title shows it (Dovecot's "dovecot/imap", for instance). */
+export function processName(pid: number): string {
+  const cmdline = read(`/proc/${pid}/cmdline`) ?? '';
+  const first = cmdline.split('\0')[0] ?? '';
+  return first.split(' ')[0] || (read(`/proc/${pid}/comm`)?.trim() ?? '');
 }
