@@ -30,6 +30,10 @@ const HOLD_MS = 60_000;
 /** Finished queue entries are kept this long (late bounces to their VERP addresses), then purged. */
 export const FINISHED_RETENTION_MS = 7 * 24 * 3_600_000;
 const PURGE_EVERY_MS = 3_600_000;
+/** Messages prepared at once (DKIM signing is the cost; it runs on the thread pool). */
+const ADMIT_CONCURRENCY = 8;
+/** A connection beside a lane's running one opens only for at least this many transactions. */
+const FULL_BATCH = 10;
 
 export interface SchedulerSettings {
   readonly owner: string;
@@ -63,6 +67,8 @@ interface Lane {
   readonly domain: string;
   readonly pool: Pool | null;
   readonly jobs: Job[];
+  /** Connections open for this lane. */
+  active: number;
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -127,8 +133,8 @@ export class DeliveryScheduler {
         if (room > 0) {
           const claims = await this.parts.storage.claimQueue({ owner: this.settings.owner, limit: Math.min(room, CLAIM_BATCH), leaseMs: CLAIM_LEASE_MS });
           claimed = claims.length;
-          for (const claim of claims) await this.admit(claim);
-          for (const lane of [...this.lanes.values()]) this.dispatch(lane);
+          await this.admitAll(claims);
+          for (const lane of [...this.lanes.values()]) this.dispatch(lane, true);
         }
         await this.purge();
       } catch (error) {
@@ -168,8 +174,20 @@ export class DeliveryScheduler {
     if (removed > 0) this.parts.logger.info({ removed }, 'purged finished queue entries');
   }
 
-  /** Reads and prepares a claimed message, and puts its recipients in their lanes. */
-  private async admit(claim: QueueClaim): Promise<void> {
+  /** Admits claims a few at a time (signing runs on the thread pool); full lanes start at once. */
+  private async admitAll(claims: readonly QueueClaim[]): Promise<void> {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < claims.length) {
+        const claim = claims[next++] as QueueClaim;
+        for (const lane of await this.admit(claim)) this.dispatch(lane, false);
+      }
+    };
+    await Promise.all(Array.from({ length: ADMIT_CONCURRENCY }, worker));
+  }
+
+  /** Reads and prepares a claimed message, and puts its recipients in their lanes (returned). */
+  private async admit(claim: QueueClaim): Promise<Lane[]> {
     const { storage, preparer, pools, logger } = this.parts;
     const raw = await storage.readQueuedMessage(claim.message.id);
     if (!raw.ok) {
@@ -180,7 +198,7 @@ export class DeliveryScheduler {
       for (const recipient of claim.claimed) work.record(recipient.address, result);
       this.inFlight += claim.claimed.length;
       this.track(this.complete(work));
-      return;
+      return [];
     }
     let prepared: { data: Uint8Array; requestedPool: string | undefined };
     try {
@@ -202,23 +220,35 @@ export class DeliveryScheduler {
       if (list) list.push(recipient);
       else byDomain.set(domain, [recipient]);
     }
-    for (const [domain, recipients] of byDomain) this.lane(domain, pool).jobs.push({ work, recipients, senderLocal });
+    const lanes: Lane[] = [];
+    for (const [domain, recipients] of byDomain) {
+      const lane = this.lane(domain, pool);
+      lane.jobs.push({ work, recipients, senderLocal });
+      lanes.push(lane);
+    }
+    return lanes;
   }
 
   private lane(domain: string, pool: Pool | null): Lane {
     const key = `${domain}\n${pool?.name ?? ''}`;
     let lane = this.lanes.get(key);
     if (!lane) {
-      lane = { key, domain, pool, jobs: [], timer: undefined };
+      lane = { key, domain, pool, jobs: [], active: 0, timer: undefined };
       this.lanes.set(key, lane);
     }
     return lane;
   }
 
-  /** Opens as many connections for the lane as the shaper allows now. */
-  private dispatch(lane: Lane): void {
+  /**
+   * Opens as many connections for the lane as the shaper allows now. A further connection
+   * opens only for a batch worth one (FULL_BATCH): the lane's running connection takes the
+   * rest when it ends. `flush`: send what waits even when no batch is full (nothing is open).
+   */
+  private dispatch(lane: Lane, flush: boolean): void {
     const { shaper, clock } = this.parts;
+    const full = Math.min(FULL_BATCH, this.settings.messagesPerConnection);
     while (lane.jobs.length > 0 && this.running) {
+      if (lane.jobs.length < full && (lane.active > 0 || !flush)) break;
       const now = clock.now();
       const blocked = shaper.blockedUntil(lane.domain);
       if (blocked === Infinity) return; // A closing connection dispatches again.
@@ -229,7 +259,7 @@ export class DeliveryScheduler {
         }
         lane.timer ??= setTimeout(() => {
           lane.timer = undefined;
-          this.dispatch(lane);
+          this.dispatch(lane, true);
         }, blocked - now);
         return;
       }
@@ -237,10 +267,11 @@ export class DeliveryScheduler {
       const batch: Transaction[] = [];
       while (lane.jobs.length > 0 && batch.length < allowance) batch.push(...this.transactions(lane.jobs.shift() as Job));
       shaper.opened(lane.domain, batch.length);
+      lane.active++;
       const task: Promise<void> = this.run(lane, batch).finally(() => this.tasks.delete(task));
       this.tasks.add(task);
     }
-    if (lane.jobs.length === 0 && lane.timer === undefined) this.lanes.delete(lane.key);
+    if (lane.jobs.length === 0 && lane.active === 0 && lane.timer === undefined) this.lanes.delete(lane.key);
   }
 
   /** A paused destination: its waiting recipients are deferred to the end of the pause. */
@@ -303,9 +334,10 @@ export class DeliveryScheduler {
       for (const tx of batch) for (const r of tx.recipients) tx.job.work.record(r.address, result);
     } finally {
       this.parts.shaper.closed(lane.domain, rateLimited);
+      lane.active--;
     }
     for (const work of new Set(batch.map((tx) => tx.job.work))) await this.complete(work);
-    for (const other of [...this.lanes.values()]) this.dispatch(other);
+    for (const other of [...this.lanes.values()]) this.dispatch(other, true);
     this.wake();
   }
 

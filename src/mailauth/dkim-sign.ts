@@ -123,20 +123,46 @@ function fieldList(names: readonly string[]): string[] {
 
 type KeyCheck = { readonly ok: true; readonly key: KeyObject; readonly domain: string } | { readonly ok: false; readonly code: DkimSignErrorCode; readonly message: string };
 
+interface ParsedKey {
+  readonly key: KeyObject;
+  readonly type: string | undefined;
+  readonly bits: number;
+}
+
+/** Parsed private keys by PEM: parsing costs more than signing, and a domain's keys rarely change. */
+const parsedKeys = new Map<string, ParsedKey>();
+const PARSED_KEYS_MAX = 256;
+
+function parseKey(pem: string): ParsedKey {
+  const cached = parsedKeys.get(pem);
+  if (cached) return cached;
+  const key = createPrivateKey(pem);
+  const parsed = { key, type: key.asymmetricKeyType, bits: key.asymmetricKeyDetails?.modulusLength ?? 0 };
+  if (parsedKeys.size >= PARSED_KEYS_MAX) parsedKeys.clear();
+  parsedKeys.set(pem, parsed);
+  return parsed;
+}
+
+/** crypto.sign with a callback runs on the thread pool: RSA never blocks the event loop. */
+function signOffThread(algorithm: string | null, data: Buffer, key: KeyObject): Promise<Buffer> {
+  return new Promise((resolve, reject) => sign(algorithm, data, key, (error, signature) => (error ? reject(error) : resolve(signature))));
+}
+
 function checkKey(key: DkimSigningKey): KeyCheck {
   const domain = normalizeDomain(key.domain);
   if (!domain.ok) return { ok: false, code: 'invalid-domain', message: domain.error };
   if (!SELECTOR.test(key.selector)) return { ok: false, code: 'invalid-selector', message: `"${key.selector}" is not a valid selector` };
-  let privateKey: KeyObject;
+  let parsed: ParsedKey;
   try {
-    privateKey = createPrivateKey(key.privateKeyPem);
+    parsed = parseKey(key.privateKeyPem);
   } catch (error) {
     return { ok: false, code: 'invalid-key', message: `the private key cannot be read: ${(error as Error).message}` };
   }
-  const type = privateKey.asymmetricKeyType;
+  const privateKey = parsed.key;
+  const type = parsed.type;
   const expected = key.algorithm === 'rsa-sha256' ? 'rsa' : 'ed25519';
   if (type !== expected) return { ok: false, code: 'key-type-mismatch', message: `a ${type ?? 'unknown'} key cannot sign ${key.algorithm}` };
-  const bits = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;
+  const bits = parsed.bits;
   if (type === 'rsa' && bits < MIN_RSA_BITS) return { ok: false, code: 'weak-key', message: `RSA keys need at least ${MIN_RSA_BITS} bits (RFC 8301 §3.2), this one has ${bits}` };
   return { ok: true, key: privateKey, domain: domain.value };
 }
@@ -164,36 +190,40 @@ export async function signMessageReport(raw: Uint8Array, keys: readonly DkimSign
   const time = options.time ?? new Date();
   const timestamp = Math.floor(time.getTime() / 1000);
 
-  const signatures: string[] = [];
-  for (const key of keys) {
-    const check = checkKey(key);
-    if (!check.ok) {
-      fail(key, check.code, check.message);
-      continue;
-    }
-    try {
-      // RFC 6376 §5.4.2: each present instance from the bottom up, then one more of each oversigned name.
-      const lines = tools.getSigningHeaderLines(parsed, signed.join(':'));
-      const selected: SigningHeaderLines = { keys: [lines.keys, ...oversigned].filter((k) => k !== '').join(': '), headers: lines.headers };
-      const { canonicalizedHeader, dkimHeaderOpts } = header.generateCanonicalizedHeader('DKIM', selected, {
-        signingDomain: check.domain,
-        selector: key.selector,
-        algorithm: key.algorithm,
-        canonicalization: 'relaxed/relaxed',
-        bodyHash,
-        timestamp: Number.isSafeInteger(timestamp) && timestamp >= 0 ? timestamp : false,
-        expiration: false,
-      });
-      // RFC 8463 §3: Ed25519 signs the SHA-256 hash; RSA signs with SHA-256 (RFC 6376 §3.3.1).
-      const signature =
-        key.algorithm === 'rsa-sha256'
-          ? sign('sha256', canonicalizedHeader, check.key)
-          : sign(null, createHash('sha256').update(canonicalizedHeader).digest(), check.key);
-      signatures.push(`${tools.formatSignatureHeaderLine('DKIM', { ...dkimHeaderOpts, b: signature.toString('base64') }, true)}\r\n`);
-    } catch (error) {
-      fail(key, 'sign-failed', (error as Error).message);
-    }
-  }
+  // Every key's signature is made at once on the thread pool; they are prepended in key order.
+  const made = await Promise.all(
+    keys.map(async (key): Promise<string | undefined> => {
+      const check = checkKey(key);
+      if (!check.ok) {
+        fail(key, check.code, check.message);
+        return undefined;
+      }
+      try {
+        // RFC 6376 §5.4.2: each present instance from the bottom up, then one more of each oversigned name.
+        const lines = tools.getSigningHeaderLines(parsed, signed.join(':'));
+        const selected: SigningHeaderLines = { keys: [lines.keys, ...oversigned].filter((k) => k !== '').join(': '), headers: lines.headers };
+        const { canonicalizedHeader, dkimHeaderOpts } = header.generateCanonicalizedHeader('DKIM', selected, {
+          signingDomain: check.domain,
+          selector: key.selector,
+          algorithm: key.algorithm,
+          canonicalization: 'relaxed/relaxed',
+          bodyHash,
+          timestamp: Number.isSafeInteger(timestamp) && timestamp >= 0 ? timestamp : false,
+          expiration: false,
+        });
+        // RFC 8463 §3: Ed25519 signs the SHA-256 hash; RSA signs with SHA-256 (RFC 6376 §3.3.1).
+        const signature =
+          key.algorithm === 'rsa-sha256'
+            ? await signOffThread('sha256', canonicalizedHeader, check.key)
+            : await signOffThread(null, createHash('sha256').update(canonicalizedHeader).digest(), check.key);
+        return `${tools.formatSignatureHeaderLine('DKIM', { ...dkimHeaderOpts, b: signature.toString('base64') }, true)}\r\n`;
+      } catch (error) {
+        fail(key, 'sign-failed', (error as Error).message);
+        return undefined;
+      }
+    }),
+  );
+  const signatures = made.filter((line): line is string => line !== undefined);
   // RFC 6376 §5.6: the signatures go in front of the message.
   const out = signatures.length === 0 ? message : Buffer.concat([Buffer.from(signatures.join(''), 'latin1'), message]);
   return { message: new Uint8Array(out.buffer, out.byteOffset, out.byteLength), signed: signatures.length, errors };
