@@ -180,10 +180,28 @@ export class DeliveryScheduler {
     const worker = async (): Promise<void> => {
       while (next < claims.length) {
         const claim = claims[next++] as QueueClaim;
-        for (const lane of await this.admit(claim)) this.dispatch(lane, false);
+        let lanes: Lane[];
+        try {
+          lanes = await this.admit(claim);
+        } catch (error) {
+          // Never left claimed (the heartbeat would renew it forever): deferred to a later try.
+          this.parts.logger.error({ err: error, queueId: claim.message.id }, 'preparing a claimed message failed; deferred');
+          this.deferClaim(claim, 'the message could not be prepared for delivery');
+          continue;
+        }
+        for (const lane of lanes) this.dispatch(lane, false);
       }
     };
     await Promise.all(Array.from({ length: ADMIT_CONCURRENCY }, worker));
+  }
+
+  /** Settles every claimed recipient of a message as deferred (a temporary local failure). */
+  private deferClaim(claim: QueueClaim, reply: string): void {
+    const work = new MessageWork(claim, new Uint8Array(), new Uint8Array());
+    const result: RecipientResult = { status: 'temporary', enhanced: '4.3.0', reply, dsnPassed: false };
+    for (const recipient of claim.claimed) work.record(recipient.address, result);
+    this.inFlight += claim.claimed.length;
+    this.track(this.complete(work));
   }
 
   /** Reads and prepares a claimed message, and puts its recipients in their lanes (returned). */
@@ -193,11 +211,7 @@ export class DeliveryScheduler {
     if (!raw.ok) {
       // Removed meanwhile (nothing left to settle) or unreadable: try again later, never lose it.
       logger.warn({ queueId: claim.message.id, error: raw.error.message }, 'a claimed message could not be read; deferred');
-      const work = new MessageWork(claim, new Uint8Array(), new Uint8Array());
-      const result: RecipientResult = { status: 'temporary', enhanced: '4.3.0', reply: 'the queued message could not be read', dsnPassed: false };
-      for (const recipient of claim.claimed) work.record(recipient.address, result);
-      this.inFlight += claim.claimed.length;
-      this.track(this.complete(work));
+      this.deferClaim(claim, 'the queued message could not be read');
       return [];
     }
     let prepared: { data: Uint8Array; requestedPool: string | undefined };
@@ -207,11 +221,12 @@ export class DeliveryScheduler {
       logger.error({ err: error, queueId: claim.message.id }, 'preparing the message failed; it goes out unsigned');
       prepared = { data: raw.value, requestedPool: undefined };
     }
-    const work = new MessageWork(claim, raw.value, prepared.data);
-    this.inFlight += claim.claimed.length;
     const sender = claim.message.envelope.sender;
     const senderDomain = sender === '' ? this.settings.hostname : domainOf(sender);
     const senderLocal = sender !== '' && (await storage.getDomain(senderDomain)) !== undefined;
+    // Nothing below can fail: from here the work is counted and in its lanes.
+    const work = new MessageWork(claim, raw.value, prepared.data);
+    this.inFlight += claim.claimed.length;
     const pool = pools.choosePool(senderDomain, prepared.requestedPool);
     const byDomain = new Map<string, QueuedRecipient[]>();
     for (const recipient of claim.claimed) {
