@@ -96,13 +96,13 @@ export function messageContract(adapter: ContractAdapter): void {
         const { account, inbox } = await fixture(storage);
         const items = [1, 2, 3].map((n) => ({ accountId: account.id, mailboxId: inbox.id, raw: message(`m${n}`) }));
         await storage.appendMessages(items);
-        const added = unwrap(await storage.updateFlags(account.id, inbox.id, [1, 2, 99], { mode: 'add', flags: ['\\Flagged', 'Todo'] }));
-        assert.deepEqual(added.updated.map((m) => [m.uid, m.flags]), [[1, ['\\Flagged', 'Todo']], [2, ['\\Flagged', 'Todo']]]);
+        const added = unwrap(await storage.updateFlags(account.id, inbox.id, [1, 2, 99], { mode: 'add', flags: ['\\Flagged', 'Later'] }));
+        assert.deepEqual(added.updated.map((m) => [m.uid, m.flags]), [[1, ['\\Flagged', 'Later']], [2, ['\\Flagged', 'Later']]]);
         const modSeq = added.updated[0]?.modSeq ?? 0;
         assert.equal(added.updated[1]?.modSeq, modSeq);
-        const again = unwrap(await storage.updateFlags(account.id, inbox.id, [1], { mode: 'add', flags: ['todo'] }));
+        const again = unwrap(await storage.updateFlags(account.id, inbox.id, [1], { mode: 'add', flags: ['later'] }));
         assert.deepEqual(again.updated, [], 'no change, no new MODSEQ');
-        const removed = unwrap(await storage.updateFlags(account.id, inbox.id, [1], { mode: 'remove', flags: ['TODO'] }));
+        const removed = unwrap(await storage.updateFlags(account.id, inbox.id, [1], { mode: 'remove', flags: ['LATER'] }));
         assert.deepEqual(removed.updated[0]?.flags, ['\\Flagged']);
         const replaced = unwrap(await storage.updateFlags(account.id, inbox.id, [3], { mode: 'replace', flags: ['\\Seen', '\\Answered'] }));
         assert.deepEqual(replaced.updated[0]?.flags, ['\\Seen', '\\Answered']);
