@@ -3,58 +3,11 @@
 // way a server does (drain next() after each push, read a raw line when one is expected).
 
 import fc from 'fast-check';
+import { bytes, concat, cuts, latin1, oneByteAtATime, splitAt, utf8 } from '../../wire-bytes.test-support.ts';
+
+export { bytes, concat, cuts, latin1, oneByteAtATime, splitAt, utf8 };
 import type { ReaderLimits } from './limits.ts';
 import { ImapCommandReader, type RawLine, type ReaderEvent } from './reader.ts';
-
-/** Latin-1 bytes of a test string: each character one octet ("\x00" included). */
-export function bytes(text: string): Uint8Array {
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code > 0xff) throw new RangeError('bytes(): use utf8() for text beyond Latin-1');
-    out[i] = code;
-  }
-  return out;
-}
-
-export function utf8(text: string): Uint8Array {
-  return new TextEncoder().encode(text);
-}
-
-export function latin1(data: Uint8Array): string {
-  let text = '';
-  for (const byte of data) text += String.fromCharCode(byte);
-  return text;
-}
-
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
-export function oneByteAtATime(data: Uint8Array): Uint8Array[] {
-  return Array.from(data, (byte) => Uint8Array.of(byte));
-}
-
-/** Cuts `data` at the given offsets (sorted, deduplicated, clamped). */
-export function splitAt(data: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((cut) => Math.max(0, Math.min(data.length, cut))))].sort((a, b) => a - b);
-  const parts: Uint8Array[] = [];
-  let previous = 0;
-  for (const point of points) {
-    parts.push(data.slice(previous, point));
-    previous = point;
-  }
-  parts.push(data.slice(previous));
-  return parts;
-}
-
-export const cuts = (max: number) => fc.array(fc.nat({ max }), { maxLength: 12 });
 
 /** Bytes rich in the octets that matter to IMAP framing. */
 export const framingBytes = (maxLength: number) =>
