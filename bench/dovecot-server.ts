@@ -21,9 +21,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../test/helpers/free-port.ts';
 import { processTree } from './proc.ts';
 
 export const DOVECOT_BINARY = '/usr/sbin/dovecot';
@@ -73,18 +74,6 @@ export function dovecotUnavailable(): string | undefined {
   if (!existsSync('/usr/lib/dovecot/imap')) return 'Dovecot IMAP service missing: apt-get install dovecot-imapd';
   if (process.getuid?.() !== 0) return 'the Dovecot bench runs as root (mail processes run as nobody)';
   return undefined;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function canConnect(port: number): Promise<boolean> {

@@ -18,7 +18,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ZoneInput } from '../src/dns/zone.test-support.ts';
 import { TestDnsServer } from '../test/helpers/dns-server.ts';
-import { freePort, remoteDomain } from '../test/helpers/outbound-world.ts';
+import { freePort } from '../test/helpers/free-port.ts';
+import { remoteDomain } from '../test/helpers/outbound-world.ts';
 import { cpuSeconds } from './proc.ts';
 
 const SMTP_SINK = '/usr/sbin/smtp-sink';

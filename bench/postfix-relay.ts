@@ -25,7 +25,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../test/helpers/outbound-world.ts';
+import { freePort } from '../test/helpers/free-port.ts';
 import type { BenchDkimKey } from './outbound-queue.ts';
 import type { Destination } from './outbound-sink.ts';
 import { masterCf } from './postfix.ts';

@@ -3,23 +3,13 @@
 // their MX hosts on one port across several 127.0.0.0/8 addresses (delivery.port is one port for
 // every destination). `env` points a Postwarden at them.
 
-import { createServer } from 'node:net';
 import { newQueueId } from '../../src/ingest/accept.ts';
 import type { Storage } from '../../src/storage/api.ts';
 import type { ZoneInput, ZoneRecord } from '../../src/dns/zone.test-support.ts';
 import { TestDnsServer } from './dns-server.ts';
+import { freePort } from './free-port.ts';
 import { runPython } from './python.ts';
 import { SmtpSink, type SinkRule } from './smtp-sink.ts';
-
-/** A free TCP port on 127.0.0.1 (the sinks bind it on other loopback addresses too). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /** MX and A records for a remote domain whose one MX host answers at `address`. */
 export function remoteDomain(domain: string, address: string): Record<string, ZoneRecord[]> {

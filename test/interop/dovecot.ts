@@ -8,9 +8,10 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, chmodSync, chownSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../helpers/free-port.ts';
 
 /** Where Debian installs the Dovecot master binary. */
 export const DOVECOT_BINARY = '/usr/sbin/dovecot';
@@ -39,18 +40,6 @@ export function dovecotUnavailable(): string | undefined {
   const version = spawnSync(DOVECOT_BINARY, ['--version'], { encoding: 'utf8' });
   if (version.status !== 0) return `${DOVECOT_BINARY} --version failed: ${version.stderr}`;
   return undefined;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function passwdEntry(name: string): { uid: number; gid: number } | undefined {

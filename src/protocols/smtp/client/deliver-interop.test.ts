@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
+import { freePort } from '../../../../test/helpers/free-port.ts';
 import { PASSWORD, startMailServer, type MailServer } from '../../../../test/helpers/mail-server.ts';
 import { generateSelfSigned } from '../../../tls/certificates.ts';
 import { bytes, latin1 } from '../wire/wire.test-support.ts';
@@ -26,15 +26,6 @@ function message(recipients: readonly string[], data: string | Uint8Array, overr
 const statuses = (report: SessionReport) => report.messages.map((outcomes) => outcomes.map((outcome) => outcome.status));
 const SIMPLE = 'From: sender@postwarden.test\r\nTo: alice@example.com\r\nSubject: interop\r\n\r\nHello.\r\n.\r\n..dots\r\n';
 const EIGHT_BIT = 'From: sender@postwarden.test\r\nSubject: 8bit\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\ngr\xc3\xbc\xc3\x9fe aus K\xc3\xb6ln\r\n';
-
-/** A free loopback port (for servers that cannot be told to pick one). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('deliverSession to Postwarden\'s MX', () => {
   let server: MailServer;
