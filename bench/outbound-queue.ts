@@ -1,11 +1,15 @@
 // bench/outbound-queue: fills a stopped Postwarden's outbound queue for bench/outbound, through
 // the storage API as the submission port would: ingest's accept() with the Received field an
-// authenticated ESMTPSA submission gets, the submitting account on the envelope, one durable
+// authenticated ESMTPSA submission gets, the submitting account on the envelope, DKIM-signed as
+// it is queued (the submission port's signer), one durable
 // commit per message (blob fsync'd, group-committed with the concurrent writers). SQLite
 // only: the data directory is the instance's ./data (local mode), its master key in there.
 // Also reads a domain's DKIM keys, so the Postfix side can sign with the very same keys.
 
 import { join } from 'node:path';
+import { systemClock } from '../src/core/clock.ts';
+import { silentLogger } from '../src/core/log.ts';
+import { DkimSigner } from '../src/delivery/signer.ts';
 import { accept, newQueueId } from '../src/ingest/accept.ts';
 import { receivedField } from '../src/protocols/smtp/server/received.ts';
 import type { Storage } from '../src/storage/api.ts';
@@ -59,6 +63,8 @@ export function fillQueue(dir: string, options: FillOptions): Promise<number> {
   return withInstanceStorage(dir, async (storage) => {
     const account = await storage.getAccount(options.sender);
     if (!account) throw new Error(`bench/outbound: no account ${options.sender}`);
+    // Signed as it is queued, as the submission port does (the default pool header).
+    const signer = new DkimSigner(storage, 'X-Postwarden-Pool', systemClock, silentLogger());
     const started = performance.now();
     let next = 0;
     const worker = async () => {
@@ -84,7 +90,7 @@ export function fillQueue(dir: string, options: FillOptions): Promise<number> {
           envelope: { sender: options.sender, body: '7BIT', smtputf8: false, requireTls: false, accountId: account.id },
           local: [],
           remote: [{ address: recipient }],
-        });
+        }, signer);
         if (!result.ok) throw new Error(`bench/outbound: queueing message ${n} failed: ${result.error.message}`);
       }
     };

@@ -9,15 +9,14 @@
 // arrival, if earlier) to the moment the sink has counted the N-th message. How each queue is
 // filled, not timed into the rate:
 // - Postwarden: through the storage API (ingest's accept(), as the submission port does:
-//   Received field, submitting account, one durable commit per message), into a copy of a
-//   data directory that has the sender domain (its RSA and Ed25519 DKIM keys from `domain add`)
-//   and the user; then `serve`, whose delivery scheduler signs each message (both keys) as it
-//   sends it, with a VERP return path, one transaction per recipient.
+//   Received field, submitting account, DKIM-signed with both keys as it is queued, one
+//   durable commit per message), into a copy of a data directory that has the sender domain
+//   (its RSA and Ed25519 DKIM keys from `domain add`) and the user; then `serve`, whose
+//   delivery scheduler sends each message as stored, with a VERP return path.
 // - Postfix: over SMTP (bench/smtp-load.ts, 16 pipelining connections) from mynetworks, each
 //   message signed by opendkim milters with the same two keys and put on hold; then
-//   postsuper -H and a fresh start (bench/postfix-relay.ts). Signing is thus in Postfix's
-//   fill, not in its delivery phase: Postwarden signs in the delivery phase, Postfix did it
-//   before (fillSignCpuMsPerMessage: opendkim's CPU per message then). Without opendkim
+//   postsuper -H and a fresh start (bench/postfix-relay.ts). Signing is thus in both fills,
+//   not in the delivery phase (fillSignCpuMsPerMessage: opendkim's CPU per message). Without opendkim
 //   Postfix relays unsigned (the row's dkim field says which).
 // Both servers keep their defaults otherwise: 100 connections at most, 20 per destination,
 // opportunistic TLS (the sink offers none), durable queues (fsync), a log line per delivery.

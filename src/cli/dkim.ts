@@ -35,7 +35,7 @@ export function registerDkimCommands(domain: Command): void {
       await withStorage(config, async (storage) => {
         const rotation = orFail(await rotateDkim(storage, name));
         // Loaded only here: the delivery code is big, and every other command starts faster without it.
-        const { KEY_CACHE_MS } = await import('../delivery/prepare.ts');
+        const { KEY_CACHE_MS } = await import('../delivery/signer.ts');
         const domainName = rotation.domain.name;
         print(`rotated the DKIM keys of ${domainName}`);
         print(`signing now: ${named(rotation.active)}`);

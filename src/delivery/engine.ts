@@ -1,6 +1,7 @@
 // Builds outbound delivery from the configuration: the resolver ([dns] servers; our DNSSEC-aware
 // client when DANE is on), MTA-STS discovery (policies cached in memory), the destinations,
-// pools, traffic shaper, TLS-RPT recorder, message preparer and the scheduler that runs them.
+// pools, traffic shaper, TLS-RPT recorder, DKIM signer, message preparer and the scheduler that
+// runs them.
 
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import type { Storage } from '../storage/api.ts';
 import { Destinations } from './destination.ts';
 import { PoolRouter } from './pools.ts';
 import { MessagePreparer } from './prepare.ts';
+import { DkimSigner } from './signer.ts';
 import { DeliveryScheduler } from './scheduler.ts';
 import { TrafficShaper } from './shaper.ts';
 import type { TransmitContext } from './transmit.ts';
@@ -25,6 +27,8 @@ export interface DeliveryEngine {
   readonly scheduler: DeliveryScheduler;
   /** TLS session outcomes per policy domain (RFC 8460), for reports. */
   readonly tlsReports: MemoryTlsRptStore;
+  /** Signs mail as it is queued (the SMTP service hands it to ingest). */
+  readonly signer: DkimSigner;
 }
 
 export interface DeliveryDependencies {
@@ -87,7 +91,8 @@ export function createDeliveryEngine(deps: DeliveryDependencies): DeliveryEngine
     relayAuth: relay && delivery.relay_username !== '' ? { user: delivery.relay_username, password: delivery.relay_password } : undefined,
   };
   const owner = `${machineName()}/${process.pid}/${randomUUID().slice(0, 8)}`;
-  const preparer = new MessagePreparer(storage, { hostname: config.hostname, poolHeader: delivery.pool_header }, resolver.value, clock, logger);
+  const signer = new DkimSigner(storage, delivery.pool_header, clock, logger);
+  const preparer = new MessagePreparer(storage, signer, { hostname: config.hostname }, resolver.value, clock, logger);
   const scheduler = new DeliveryScheduler(
     {
       storage,
@@ -115,5 +120,5 @@ export function createDeliveryEngine(deps: DeliveryDependencies): DeliveryEngine
       maxInFlight: Math.min(delivery.concurrency * delivery.messages_per_connection, 5000),
     },
   );
-  return { scheduler, tlsReports };
+  return { scheduler, tlsReports, signer };
 }

@@ -1,24 +1,18 @@
-// What a queued message looks like on the wire: our pool header removed (an instruction to
-// this server, RFC 5322 lets us drop it since we made it mean something), then one DKIM
-// signature per active key of the author's domain when that domain is ours (RFC 6376; the
-// envelope sender's domain when only that one is ours), or, for mail we forward from
-// elsewhere, an ARC set (RFC 8617) sealed with one of our domains' RSA keys. Keys are read
-// from storage and kept for a minute, so a rotation takes effect within that.
+// What a queued message looks like on the wire. Mail signed as it was queued is sent as stored.
+// Otherwise (queued before its domain had keys, or from a version that signed at delivery, or
+// forwarded mail) it is prepared now: our pool header removed and DKIM-signed by the signer
+// (signer.ts), or, for mail we forward from elsewhere, an ARC set (RFC 8617) sealed with one
+// of our domains' RSA keys.
 
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/log.ts';
 import type { Resolver } from '../dns/resolver.ts';
-import { parseAddress } from '../mail/address.ts';
-import { parseAddressList } from '../mail/address-list.ts';
-import { removeHeaderFields } from '../mail/header-edit.ts';
-import { fieldValues, parseHeader } from '../mail/header.ts';
+import type { HeaderField } from '../mail/header.ts';
+import { fieldValues } from '../mail/header.ts';
 import { arcSeal, type ArcSealKey } from '../mailauth/arc.ts';
-import { signMessageReport, type DkimSigningKey } from '../mailauth/dkim-sign.ts';
 import { mailauthResolver } from '../mailauth/resolver-adapter.ts';
 import type { QueuedMessage, Storage } from '../storage/api.ts';
-
-/** How long a domain's keys are kept before storage is asked again. */
-export const KEY_CACHE_MS = 60_000;
+import type { DkimSigner } from './signer.ts';
 
 export interface PreparedMessage {
   readonly data: Uint8Array;
@@ -30,74 +24,46 @@ export interface PreparedMessage {
 
 export interface PrepareSettings {
   readonly hostname: string;
-  readonly poolHeader: string;
 }
 
 /** The client address and EHLO name of the message's arrival, from the Received field we wrote. */
-function arrival(fields: ReturnType<typeof parseHeader>, hostname: string): { ip?: string; helo?: string } {
+function arrival(fields: readonly HeaderField[], hostname: string): { ip?: string; helo?: string } {
   const received = fieldValues(fields, 'Received')[0];
   if (!received || !received.includes(`by ${hostname} (Postwarden)`)) return {};
   const match = /^from (\S+) \(\[(?:IPv6:)?([0-9A-Fa-f:.]+)\]\)/.exec(received);
   return match ? { helo: match[1] as string, ip: match[2] as string } : {};
 }
 
-function domainOf(address: string | undefined): string | undefined {
-  if (address === undefined) return undefined;
-  const parsed = parseAddress(address);
-  return parsed.ok ? parsed.value.domain : undefined;
-}
-
 export class MessagePreparer {
   private readonly storage: Storage;
+  private readonly signer: DkimSigner;
   private readonly settings: PrepareSettings;
   private readonly resolver: Resolver;
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private readonly keys = new Map<string, { at: number; keys: DkimSigningKey[] }>();
 
-  constructor(storage: Storage, settings: PrepareSettings, resolver: Resolver, clock: Clock, logger: Logger) {
+  constructor(storage: Storage, signer: DkimSigner, settings: PrepareSettings, resolver: Resolver, clock: Clock, logger: Logger) {
     this.storage = storage;
+    this.signer = signer;
     this.settings = settings;
     this.resolver = resolver;
     this.clock = clock;
     this.logger = logger;
   }
 
-  /** The active signing keys of one of our domains ([] when it is not ours). */
-  async domainKeys(domain: string): Promise<DkimSigningKey[]> {
-    const now = this.clock.now();
-    const cached = this.keys.get(domain);
-    if (cached && now - cached.at < KEY_CACHE_MS) return cached.keys;
-    const found = await this.storage.getDomain(domain);
-    const keys = found
-      ? (await this.storage.listDkimKeys(found.id)).filter((k) => k.active).map((k) => ({ domain, selector: k.selector, algorithm: k.algorithm, privateKeyPem: k.privateKeyPem }))
-      : [];
-    this.keys.set(domain, { at: now, keys });
-    return keys;
-  }
-
   async prepare(message: QueuedMessage, raw: Uint8Array): Promise<PreparedMessage> {
-    const fields = parseHeader(raw);
-    const requested = message.envelope.accountId === null ? undefined : fieldValues(fields, this.settings.poolHeader)[0]?.trim();
-    const stripped = removeHeaderFields(raw, this.settings.poolHeader);
-    const author = domainOf(fieldValues(fields, 'From').flatMap(parseAddressList)[0]);
-    for (const domain of [author, domainOf(message.envelope.sender || undefined)]) {
-      if (domain === undefined) continue;
-      const keys = await this.domainKeys(domain);
-      if (keys.length === 0) continue;
-      const report = await signMessageReport(stripped, keys, { time: new Date(this.clock.now()) });
-      for (const error of report.errors) this.logger.warn({ queueId: message.id, domain, selector: error.selector, reason: error.message }, 'DKIM key not used');
-      if (report.signed > 0) return { data: report.message, requestedPool: requested, authentication: 'dkim' };
-    }
+    if (message.prepared) return { data: raw, requestedPool: message.prepared.requestedPool ?? undefined, authentication: 'dkim' };
+    const signed = await this.signer.sign(message.envelope, raw, message.id);
+    if (signed.signed) return { data: signed.data, requestedPool: signed.requestedPool, authentication: 'dkim' };
     if (message.envelope.accountId === null) {
-      const sealed = await this.seal(message, stripped, fields);
-      if (sealed) return { data: sealed, requestedPool: requested, authentication: 'arc' };
+      const sealed = await this.seal(message, signed.data, signed.fields);
+      if (sealed) return { data: sealed, requestedPool: signed.requestedPool, authentication: 'arc' };
     }
-    return { data: stripped, requestedPool: requested, authentication: 'none' };
+    return { data: signed.data, requestedPool: signed.requestedPool, authentication: 'none' };
   }
 
   /** RFC 8617 §5.1: forwarded mail gets our ARC set, sealed with the hostname's domain or our first domain with an RSA key. */
-  private async seal(message: QueuedMessage, data: Uint8Array, fields: ReturnType<typeof parseHeader>): Promise<Uint8Array | undefined> {
+  private async seal(message: QueuedMessage, data: Uint8Array, fields: readonly HeaderField[]): Promise<Uint8Array | undefined> {
     const key = await this.sealingKey();
     if (!key) return undefined;
     const outcome = await arcSeal({
@@ -117,7 +83,7 @@ export class MessagePreparer {
     const domains = (await this.storage.listDomains()).map((d) => d.name);
     const preferred = domains.filter((d) => this.settings.hostname === d || this.settings.hostname.endsWith(`.${d}`));
     for (const domain of [...preferred, ...domains]) {
-      const rsa = (await this.domainKeys(domain)).find((k) => k.algorithm === 'rsa-sha256');
+      const rsa = (await this.signer.domainKeys(domain)).find((k) => k.algorithm === 'rsa-sha256');
       if (rsa) return { domain, selector: rsa.selector, algorithm: 'rsa-sha256', privateKeyPem: rsa.privateKeyPem };
     }
     return undefined;

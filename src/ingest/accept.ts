@@ -6,7 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { err, ok, type Result } from '../core/result.ts';
-import type { Account, Delivery, DeliveryReceipt, DsnNotify, NewMessage, OutboundEnvelope, Storage } from '../storage/api.ts';
+import type { Account, Delivery, DeliveryReceipt, DsnNotify, NewMessage, OutboundEnvelope, OutboundMessage, Storage } from '../storage/api.ts';
 import { buildMessageCache } from '../mail/message-cache.ts';
 import { mailError, type MailError } from '../storage/mail-error.ts';
 
@@ -31,6 +31,18 @@ export interface Submission {
   readonly remote: readonly RemoteRecipient[];
 }
 
+/** Mail for remote recipients in its wire form, made as it is queued. */
+export interface SignedForQueue {
+  readonly data: Uint8Array;
+  /** The IP pool the submitting account asked for (the header that said so is removed). */
+  readonly requestedPool: string | null;
+}
+
+/** Signs outgoing mail at enqueue (DKIM, delivery/signer.ts); undefined leaves it to delivery. */
+export interface OutboundSigner {
+  signForQueue(envelope: OutboundEnvelope, raw: Uint8Array, queueId: string): Promise<SignedForQueue | undefined>;
+}
+
 const QUEUE_ID_ALPHABET = '0123456789BCDFGHJKLMNPQRSTVWXYZ';
 
 /** A queue id: 14 characters from a 31-letter alphabet without vowels (about 69 bits). */
@@ -49,7 +61,7 @@ export function returnPathField(sender: string): string {
  * The durable write a submission becomes, not yet committed: queue settlements commit the
  * delivery status notifications they cause together with their outcomes.
  */
-export async function prepareDelivery(storage: Storage, submission: Submission): Promise<Result<Delivery, MailError>> {
+export async function prepareDelivery(storage: Storage, submission: Submission, signer?: OutboundSigner): Promise<Result<Delivery, MailError>> {
   const trace = Buffer.from(submission.trace.join(''), 'utf8');
   // Each copy is made only when something needs it (large messages: less to allocate and collect).
   const relayed = submission.remote.length > 0 ? Buffer.concat([trace, submission.message]) : undefined;
@@ -67,14 +79,17 @@ export async function prepareDelivery(storage: Storage, submission: Submission):
       local.push({ accountId: account.id, mailboxId: inbox.id, raw: delivered, cache });
     }
   }
-  return ok({
-    queueId: submission.queueId,
-    local,
-    ...(relayed ? { outbound: { raw: relayed, envelope: submission.envelope, recipients: submission.remote } } : {}),
-  });
+  return ok({ queueId: submission.queueId, local, ...(relayed ? { outbound: await outbound(submission, relayed, signer) } : {}) });
 }
 
-export async function accept(storage: Storage, submission: Submission): Promise<Result<DeliveryReceipt, MailError>> {
-  const delivery = await prepareDelivery(storage, submission);
+/** The queue entry: signed now when the signer can, so delivery sends it as stored. */
+async function outbound(submission: Submission, relayed: Uint8Array, signer: OutboundSigner | undefined): Promise<OutboundMessage> {
+  const message = { raw: relayed, envelope: submission.envelope, recipients: submission.remote };
+  const signed = await signer?.signForQueue(submission.envelope, relayed, submission.queueId);
+  return signed ? { ...message, raw: signed.data, prepared: { requestedPool: signed.requestedPool } } : message;
+}
+
+export async function accept(storage: Storage, submission: Submission, signer?: OutboundSigner): Promise<Result<DeliveryReceipt, MailError>> {
+  const delivery = await prepareDelivery(storage, submission, signer);
   return delivery.ok ? storage.deliver(delivery.value) : delivery;
 }

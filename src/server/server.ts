@@ -82,7 +82,7 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
     await parts.storage.releaseClaims();
   }
   const services: Services = {
-    smtp: new SmtpService({ ...parts, onQueued: () => delivery.scheduler.wake() }),
+    smtp: new SmtpService({ ...parts, signer: delivery.signer, onQueued: () => delivery.scheduler.wake() }),
     imap: new ImapService(parts),
     pop3: new Pop3Service(parts),
   };

@@ -232,6 +232,14 @@ export interface OutboundMessage {
   readonly raw: Uint8Array;
   readonly envelope: OutboundEnvelope;
   readonly recipients: readonly OutboundRecipient[];
+  /** Present when raw is already what goes on the wire (signed when it was queued). */
+  readonly prepared?: WirePreparation;
+}
+
+/** What preparing a queued message for the wire found, kept when it was done at enqueue. */
+export interface WirePreparation {
+  /** The IP pool the submitting account asked for in the pool header (the header itself is gone). */
+  readonly requestedPool: string | null;
 }
 
 export interface Delivery {

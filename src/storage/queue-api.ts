@@ -5,7 +5,7 @@
 // at once; a claim expires, so a worker that dies gives its recipients back.
 
 import type { Result } from '../core/result.ts';
-import type { Delivery, OutboundEnvelope, OutboundRecipient } from './api.ts';
+import type { Delivery, OutboundEnvelope, OutboundRecipient, WirePreparation } from './api.ts';
 import type { MailError } from './mail-error.ts';
 
 /** queued and deferred are pending; delivered, bounced and expired are final. */
@@ -31,6 +31,8 @@ export interface QueuedMessage {
   readonly createdAt: Date;
   /** When its last recipient reached a final state; its bytes are gone from then on. */
   readonly finishedAt: Date | null;
+  /** Set when the stored bytes are already what goes on the wire (prepared at enqueue). */
+  readonly prepared: WirePreparation | null;
   readonly recipients: readonly QueuedRecipient[];
 }
 

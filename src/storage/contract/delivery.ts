@@ -46,7 +46,19 @@ export function deliveryContract(adapter: ContractAdapter): void {
           ],
         );
         assert.deepEqual(unwrap(await storage.readQueuedMessage('Q1')), raw);
+        assert.equal(queued?.prepared, null, 'not prepared for the wire: delivery prepares it');
         assert.equal(failure(await storage.readQueuedMessage('Q2')).code, 'nonexistent');
+      });
+    });
+
+    it('keeps whether a queued message was prepared for the wire, and the pool it asked for', async () => {
+      await withStore(adapter, async (storage) => {
+        const envelope = { sender: 'alice@example.com', body: '7BIT', smtputf8: false, requireTls: false, accountId: null } as const;
+        const recipients = [{ address: 'carol@remote.example' }];
+        unwrap(await storage.deliver({ queueId: 'P1', local: [], outbound: { raw: message('bulk'), envelope, recipients, prepared: { requestedPool: 'bulk' } } }));
+        unwrap(await storage.deliver({ queueId: 'P2', local: [], outbound: { raw: message('plain'), envelope, recipients, prepared: { requestedPool: null } } }));
+        assert.deepEqual((await storage.getQueued('P1'))?.prepared, { requestedPool: 'bulk' });
+        assert.deepEqual((await storage.getQueued('P2'))?.prepared, { requestedPool: null });
       });
     });
 

@@ -133,6 +133,10 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   ALTER TABLE queue_messages ADD COLUMN finished_at BIGINT;
   CREATE INDEX queue_finished ON queue_messages(finished_at);
   `,
+  `
+  ALTER TABLE queue_messages ADD COLUMN prepared INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE queue_messages ADD COLUMN requested_pool TEXT;
+  `,
 ];
 
 /** Arbitrary constant naming Postwarden's migration lock (pg_advisory_xact_lock). */

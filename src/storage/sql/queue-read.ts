@@ -23,6 +23,8 @@ export interface QueueMessageRow {
   account_id: number | null;
   created_at: number;
   finished_at: number | null;
+  prepared: number;
+  requested_pool: string | null;
 }
 
 export interface QueueRecipientRow {
@@ -81,6 +83,7 @@ export function toQueuedMessage(row: QueueMessageRow, recipients: readonly Queue
     size: Number(row.size),
     createdAt: new Date(Number(row.created_at)),
     finishedAt: row.finished_at === null ? null : new Date(Number(row.finished_at)),
+    prepared: Number(row.prepared) === 1 ? { requestedPool: row.requested_pool } : null,
     recipients: recipients.map(toRecipient),
   };
 }

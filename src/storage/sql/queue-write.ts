@@ -28,8 +28,22 @@ export async function insertOutbound(ctx: StoreContext, tx: SqlTransaction, queu
   const now = ctx.clock.now();
   const envelope = message.envelope;
   await tx.run(
-    'INSERT INTO queue_messages (id, blob_id, size, sender, envid, ret, body, smtputf8, requiretls, account_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    [queueId, staged.id, staged.size, envelope.sender, envelope.envid ?? null, envelope.ret ?? null, envelope.body, envelope.smtputf8 ? 1 : 0, envelope.requireTls ? 1 : 0, envelope.accountId, now],
+    'INSERT INTO queue_messages (id, blob_id, size, sender, envid, ret, body, smtputf8, requiretls, account_id, created_at, prepared, requested_pool) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    [
+      queueId,
+      staged.id,
+      staged.size,
+      envelope.sender,
+      envelope.envid ?? null,
+      envelope.ret ?? null,
+      envelope.body,
+      envelope.smtputf8 ? 1 : 0,
+      envelope.requireTls ? 1 : 0,
+      envelope.accountId,
+      now,
+      message.prepared ? 1 : 0,
+      message.prepared?.requestedPool ?? null,
+    ],
   );
   await ctx.blobs.addStaged(tx, staged);
   const seen = new Set<string>();

@@ -136,6 +136,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE queue_messages ADD COLUMN finished_at INTEGER;
   CREATE INDEX queue_finished ON queue_messages(finished_at);
   `,
+  `
+  ALTER TABLE queue_messages ADD COLUMN prepared INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE queue_messages ADD COLUMN requested_pool TEXT;
+  `,
 ];
 
 /** Applies the migrations the database has not seen yet. */

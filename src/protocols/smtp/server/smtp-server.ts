@@ -9,6 +9,7 @@ import type { Config } from '../../../config/schema.ts';
 import { systemClock, type Clock } from '../../../core/clock.ts';
 import type { Logger } from '../../../core/log.ts';
 import type { Storage } from '../../../storage/api.ts';
+import type { OutboundSigner } from '../../../ingest/accept.ts';
 import type { TlsProvider } from '../../../tls/certificates.ts';
 import { ConnectionLimit } from '../../connection-limit.ts';
 import { formatReply } from '../wire/reply.ts';
@@ -26,6 +27,8 @@ export interface SmtpServiceParts {
   readonly verpSecret: Uint8Array;
   /** Called when mail was queued for remote recipients. */
   readonly onQueued?: () => void;
+  /** Signs mail for remote recipients as it is queued (none: it is prepared at delivery). */
+  readonly signer?: OutboundSigner;
 }
 
 export class SmtpService {
@@ -46,6 +49,7 @@ export class SmtpService {
       limits: { maxMessageSize: smtp.max_message_size, maxRecipients: smtp.max_recipients, maxErrors: smtp.max_errors },
       verpSecret: parts.verpSecret,
       queued: parts.onQueued ?? (() => undefined),
+      ...(parts.signer ? { signer: parts.signer } : {}),
     };
     this.limit = new ConnectionLimit(smtp.max_connections_per_ip);
   }

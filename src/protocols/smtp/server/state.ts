@@ -6,6 +6,7 @@ import type { Authenticator } from '../../../auth/authenticator.ts';
 import type { SaslSession } from '../../../auth/sasl/session.ts';
 import type { Clock } from '../../../core/clock.ts';
 import type { Logger } from '../../../core/log.ts';
+import type { OutboundSigner } from '../../../ingest/accept.ts';
 import type { Account, DsnNotify, Storage } from '../../../storage/api.ts';
 import type { MailParams } from '../wire/command.ts';
 
@@ -29,6 +30,8 @@ export interface SmtpContext {
   readonly verpSecret: Uint8Array;
   /** Called after a message was queued for remote recipients (wakes the delivery scheduler). */
   readonly queued: () => void;
+  /** Signs mail for remote recipients as it is queued. */
+  readonly signer?: OutboundSigner;
 }
 
 export interface TlsState {

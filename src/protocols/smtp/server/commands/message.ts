@@ -77,7 +77,7 @@ async function decide(ctx: SmtpContext, state: SessionState, transaction: Transa
     },
     local: transaction.recipients.flatMap((recipient) => recipient.accounts.map((account) => ({ account }))),
     remote: remoteRecipients(transaction),
-  });
+  }, ctx.signer);
   if (!result.ok) return mailErrorReply(result.error);
   if (result.value.queued > 0) ctx.queued();
   return reply(250, '2.0.0', `Ok: queued as ${queueId}`);
