@@ -25,7 +25,7 @@
 // turns, and the row kept is the median trial by accept rate; "trials" lists every rate.
 //
 // Trials: POSTWARDEN_BENCH_SMTP_MESSAGES="2000,500" (per size), _CONNECTIONS="1,16,64",
-// _SIZES="4096,102400", _SERVERS="postfix,postwarden", _REPEAT=3; POSTWARDEN_BENCH_SMTP_CPU_PROF=DIR
+// _SIZES="4096,102400", _SERVERS="postfix,postwarden", _STORES="sqlite,postgres", _REPEAT=3; POSTWARDEN_BENCH_SMTP_CPU_PROF=DIR
 // writes a V8 CPU profile of each Postwarden run there (summarize with bench/cpu-profile.ts).
 
 import { mkdirSync } from 'node:fs';
@@ -243,10 +243,11 @@ export async function benchSmtpAccept(): Promise<(SmtpAcceptRun | SkippedRun)[]>
   const templates: PostwardenTemplate[] = [];
   try {
     if (servers.includes('postwarden')) {
-      const stores: { store: Store; pgUrl?: string }[] = [{ store: 'sqlite' }];
+      const wanted = list('STORES', 'sqlite,postgres');
+      const stores: { store: Store; pgUrl?: string }[] = wanted.includes('sqlite') ? [{ store: 'sqlite' }] : [];
       const pgUrl = process.env.POSTWARDEN_BENCH_PG_URL ?? process.env.POSTWARDEN_TEST_PG_URL;
-      if (pgUrl) stores.push({ store: 'postgres', pgUrl });
-      else runs.push({ server: 'postwarden', store: 'postgres', skipped: 'no POSTWARDEN_BENCH_PG_URL' });
+      if (pgUrl && wanted.includes('postgres')) stores.push({ store: 'postgres', pgUrl });
+      else if (wanted.includes('postgres')) runs.push({ server: 'postwarden', store: 'postgres', skipped: 'no POSTWARDEN_BENCH_PG_URL' });
       for (const store of stores) templates.push(await preparePostwarden({ ...store, domain: DOMAIN, users: USERS }));
     }
     const recipients = Array.from({ length: USERS }, (_, i) => `user${i + 1}@${DOMAIN}`);

@@ -12,13 +12,17 @@ export interface StagedBlob {
   readonly id: string;
   /** Plaintext size in octets. */
   readonly size: number;
+  /** The sealed bytes when the transaction still has to store them; empty once `inFile`. */
   readonly sealed: Uint8Array;
+  /** The bytes are already durable in the blob's file: the transaction only references them. */
+  readonly inFile?: boolean;
 }
 
 export interface BlobStore {
   /**
    * Makes the sealed bytes durable where that can happen before the transaction (files:
-   * written, fsync'd, renamed, directory fsync'd). Call `unstage` when the transaction ends.
+   * written, fsync'd, directory fsync'd). Call `unstage` when the transaction ends. The store
+   * may take ownership of `sealed` (transfer it to a worker thread): do not use it afterwards.
    */
   stage(owner: number, id: string, size: number, sealed: Uint8Array): Promise<StagedBlob>;
   unstage(staged: StagedBlob): void;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { SqliteDriver } from '../sqlite/driver.ts';
-import { FileBlobStore, ORPHAN_MIN_AGE_MS } from './files.ts';
+import { FILE_FIRST_MIN_OCTETS, FileBlobStore, ORPHAN_MIN_AGE_MS } from './files.ts';
 
 const SCHEMA = 'CREATE TABLE IF NOT EXISTS blobs (account_id INTEGER, id TEXT, refs INTEGER, size INTEGER, inline BLOB, PRIMARY KEY (account_id, id))';
 
@@ -40,7 +40,71 @@ const bytes = Buffer.from('sealed bytes');
 const inlineOf = (driver: SqliteDriver) =>
   driver.read(async (q) => (await q.get<{ inline: Uint8Array | null }>('SELECT inline FROM blobs WHERE account_id = 1 AND id = ?', [ID]))?.inline);
 
+const large = () => Buffer.alloc(FILE_FIRST_MIN_OCTETS, 7);
+/** Large blobs go to their files first only while something else is being stored too. */
+const busy = (store: FileBlobStore) => store.stage(2, 'cd'.repeat(32), 1, bytes);
+const pathOf = (root: string) => join(root, '1', 'ab', ID);
+
 describe('file blob store', () => {
+  it('writes a large blob to its file before the transaction, which only references it', async () => {
+    await setup(async (store, driver, root) => {
+      const alone = await store.stage(1, ID, 5, large());
+      assert.ok(!alone.inFile, 'alone, a large blob takes the inline path');
+      store.unstage(alone);
+      await busy(store);
+      const staged = await store.stage(1, ID, 5, large());
+      assert.ok(staged.inFile && existsSync(pathOf(root)), 'the file is durable before the commit');
+      await driver.write(async (tx) => store.addStaged(tx, staged));
+      store.unstage(staged);
+      assert.equal(await inlineOf(driver), null, 'no inline copy');
+      assert.deepEqual(Buffer.from((await store.read(await driver.read(async (q) => q), 1, ID)) ?? []), large());
+    });
+  });
+
+  it('removes a file it created for transactions that all rolled back, and keeps one a row references', async () => {
+    await setup(async (store, driver, root) => {
+      await busy(store);
+      const lost = await store.stage(1, ID, 5, large());
+      await assert.rejects(driver.write(async (tx) => {
+        await store.addStaged(tx, lost);
+        throw new Error('rolled back');
+      }));
+      store.unstage(lost);
+      await waitUntil(() => !existsSync(pathOf(root)));
+      const kept = await store.stage(1, ID, 5, large());
+      await driver.write(async (tx) => store.addStaged(tx, kept));
+      store.unstage(kept);
+      const again = await store.stage(1, ID, 5, large());
+      await assert.rejects(driver.write(async () => Promise.reject(new Error('rolled back'))));
+      store.unstage(again);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.ok(existsSync(pathOf(root)), 'the referenced file stays');
+    });
+  });
+
+  it('never loses a file when the last reference goes while the same content is written again', async () => {
+    await setup(async (store, driver, root) => {
+      await busy(store);
+      for (let round = 0; round < 20; round++) {
+        const first = await store.stage(1, ID, 5, large());
+        await driver.write(async (tx) => store.addStaged(tx, first));
+        store.unstage(first);
+        const dropped = driver.write(async (tx) => store.dropRefs(tx, 1, ID, 1));
+        // Staged before, during or after the drop's commit and unlink, depending on the round.
+        const second = new Promise((resolve) => setTimeout(resolve, round % 4)).then(async () => {
+          const staged = await store.stage(1, ID, 5, large());
+          await driver.write(async (tx) => store.addStaged(tx, staged));
+          store.unstage(staged);
+        });
+        await Promise.all([dropped, second]);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        assert.ok(existsSync(pathOf(root)), `round ${round}: the file of the new reference exists`);
+        await driver.write(async (tx) => store.dropRefs(tx, 1, ID, 1));
+        await waitUntil(() => !existsSync(pathOf(root)));
+      }
+    });
+  });
+
   it('keeps a new blob inline at commit, then moves it to its file and clears the inline copy', async () => {
     await setup(async (store, driver, root) => {
       const staged = await store.stage(1, ID, 5, bytes);

@@ -3,10 +3,15 @@
 // directories fsync'd up to the root), then reports which ones are done. It runs on its own
 // thread so the file system work of a busy server never stalls the event loop; the database is
 // touched only by the main thread. Input: messages from the main thread only.
+//
+// A file already under the final name is replaced, not trusted: a crash can leave a partial
+// file there (writer.ts creates files under their final name), and only the rename of a
+// file fsync'd first guarantees whole bytes.
 
-import { closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
+import { ensureDirectory, fsyncPath, temporaryName, writeAll } from './file-ops.ts';
 
 export interface MoveRequest {
   readonly root: string;
@@ -18,33 +23,11 @@ export interface MoveResult {
   readonly failed: readonly { readonly owner: number; readonly id: string; readonly error: string }[];
 }
 
-function fsyncPath(path: string): void {
-  const fd = openSync(path, constants.O_RDONLY);
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Creates a directory and makes every new level durable (the parent's entry must be synced). */
-function ensureDirectory(root: string, dir: string, synced: Set<string>): void {
-  if (existsSync(dir)) return;
-  const created = mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (created === undefined) return;
-  let child = resolve(dir);
-  const first = resolve(created);
-  while (child.length >= first.length && child !== resolve(root, '..')) {
-    synced.add(dirname(child));
-    child = dirname(child);
-  }
-}
-
 function writeFile(path: string, sealed: Uint8Array): void {
-  const temporary = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const temporary = temporaryName(path);
   const fd = openSync(temporary, 'wx', 0o600);
   try {
-    for (let offset = 0; offset < sealed.byteLength; ) offset += writeSync(fd, sealed, offset);
+    writeAll(fd, sealed);
     fsyncSync(fd);
   } catch (error) {
     closeSync(fd);
@@ -62,14 +45,10 @@ function move(request: MoveRequest): MoveResult {
   const written: { owner: number; id: string }[] = [];
   for (const blob of request.blobs) {
     const dir = join(request.root, String(blob.owner), blob.id.slice(0, 2));
-    const path = join(dir, blob.id);
     try {
       ensureDirectory(request.root, dir, dirsToSync);
-      // A file under this name is already durable: it was renamed into place only after its fsync.
-      if (!existsSync(path)) {
-        writeFile(path, blob.sealed);
-        dirsToSync.add(dir);
-      }
+      writeFile(join(dir, blob.id), blob.sealed);
+      dirsToSync.add(dir);
       written.push({ owner: blob.owner, id: blob.id });
     } catch (error) {
       failed.push({ owner: blob.owner, id: blob.id, error: (error as Error).message });

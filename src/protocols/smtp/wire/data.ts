@@ -81,7 +81,8 @@ export class DataDecoder {
    */
   push(bytes: Uint8Array): DataEvent[] {
     if (this.#ended) throw new Error('DataDecoder: push after the end of the data');
-    const out = new Uint8Array(bytes.length * 2 + 4);
+    // Not zero-filled: only the octets written below are ever read.
+    const out = Buffer.allocUnsafe(bytes.length * 2 + 4);
     let n = 0;
     // Output index of the first bare line ending of this push, when it refuses the message.
     let cut = -1;
@@ -204,7 +205,7 @@ export class DataDecoder {
         emit = room;
         outcome = 'too-large';
       }
-      if (emit > 0) events.push({ kind: 'chunk', bytes: out.slice(0, emit) });
+      if (emit > 0) events.push({ kind: 'chunk', bytes: out.subarray(0, emit) });
       this.#octets += emit;
       this.#outcome = outcome;
     }
