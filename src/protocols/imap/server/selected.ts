@@ -4,9 +4,11 @@
 // EXISTS, RECENT, EXPUNGE or VANISHED, and FETCH (FLAGS) responses at the moments the RFC
 // allows (§7.5.1: no EXPUNGE during FETCH, STORE or SEARCH, where sequence numbers must hold).
 // The change source is storage.changesSince: message MODSEQs plus expunge tombstones.
+// The message list is held compactly (message-table.ts): an idle session costs little.
 
 import type { AccountId, Mailbox, MailboxId, MessageRecord, Storage } from '../../../storage/api.ts';
 import type { SequenceSet } from '../wire/types.ts';
+import { MessageTable } from './message-table.ts';
 
 export interface SyncOptions {
   /** EXPUNGE/VANISHED may be sent now (not during FETCH, STORE, SEARCH by sequence number). */
@@ -33,14 +35,10 @@ export class SelectedMailbox {
   readonly readOnly: boolean;
   readonly uidValidity: number;
   name: string;
-  /** UIDs by sequence number - 1. */
-  private uids: number[];
-  private readonly records = new Map<number, MessageRecord>();
+  /** The messages by sequence number - 1, with the flags and MODSEQs this client was told. */
+  private readonly table: MessageTable;
   /** UIDs expunged elsewhere that this client has not been told about yet. */
   private readonly pendingExpunge = new Set<number>();
-  /** Messages with UID >= this are \Recent for this session. */
-  private recentFrom: number;
-  private recentUids = new Set<number>();
   /** The highest MODSEQ whose changes this session has taken in. */
   knownModSeq: number;
   uidNext: number;
@@ -55,10 +53,9 @@ export class SelectedMailbox {
     this.uidValidity = mailbox.uidValidity;
     this.knownModSeq = mailbox.highestModSeq;
     this.uidNext = mailbox.uidNext;
-    this.uids = records.map((record) => record.uid);
-    for (const record of records) this.records.set(record.uid, record);
-    this.recentFrom = recentFrom;
-    for (const uid of this.uids) if (uid >= recentFrom) this.recentUids.add(uid);
+    this.table = new MessageTable(mailbox.id, records.length);
+    // Messages with UID >= recentFrom are \Recent for this session.
+    for (const record of records) this.table.append(record, record.uid >= recentFrom);
   }
 
   /** Loads the mailbox for SELECT (read-write, claims \Recent) or EXAMINE (read-only). */
@@ -77,11 +74,11 @@ export class SelectedMailbox {
   }
 
   get exists(): number {
-    return this.uids.length;
+    return this.table.length;
   }
 
   get recent(): number {
-    return this.recentUids.size;
+    return this.table.recentCount;
   }
 
   get highestModSeq(): number {
@@ -89,7 +86,8 @@ export class SelectedMailbox {
   }
 
   isRecent(uid: number): boolean {
-    return this.recentUids.has(uid);
+    const index = this.table.indexOf(uid);
+    return index >= 0 && this.table.recentAt(index);
   }
 
   isExpungedElsewhere(uid: number): boolean {
@@ -97,34 +95,53 @@ export class SelectedMailbox {
   }
 
   uidAt(seq: number): number | undefined {
-    return this.uids[seq - 1];
+    return this.table.uidAt(seq - 1);
   }
 
+  /** The message as this session knows it (a new object on each call). */
   record(uid: number): MessageRecord | undefined {
-    return this.records.get(uid);
+    return this.table.recordAt(this.table.indexOf(uid));
+  }
+
+  /** The flags this session knows a message by (undefined when it has no such UID). */
+  flagsOf(uid: number): readonly string[] | undefined {
+    const index = this.table.indexOf(uid);
+    return index < 0 ? undefined : this.table.flagsAt(index);
+  }
+
+  /** The MODSEQ this session knows a message by (undefined when it has no such UID). */
+  modSeqOf(uid: number): number | undefined {
+    const index = this.table.indexOf(uid);
+    return index < 0 ? undefined : this.table.modSeqAt(index);
   }
 
   /** Binary search: the sequence number of a UID, or undefined. */
   seqOf(uid: number): number | undefined {
-    let low = 0;
-    let high = this.uids.length - 1;
-    while (low <= high) {
-      const middle = (low + high) >> 1;
-      const value = this.uids[middle] ?? 0;
-      if (value === uid) return middle + 1;
-      if (value < uid) low = middle + 1;
-      else high = middle - 1;
-    }
-    return undefined;
+    const index = this.table.indexOf(uid);
+    return index < 0 ? undefined : index + 1;
   }
 
-  allUids(): readonly number[] {
-    return this.uids;
+  /** Every UID in sequence order (a new array). */
+  allUids(): number[] {
+    return this.table.uidList();
+  }
+
+  /** The keywords in use (RFC 9051 §7.3.5 FLAGS), in order of first use by sequence number. */
+  keywords(): string[] {
+    const keywords = new Set<string>();
+    for (let index = 0; index < this.table.length; index++) for (const flag of this.table.flagsAt(index)) if (!flag.startsWith('\\')) keywords.add(flag);
+    return [...keywords];
+  }
+
+  /** The sequence number of the first message without \Seen (RFC 3501 §7.1 UNSEEN), or undefined. */
+  firstUnseen(): number | undefined {
+    for (let index = 0; index < this.table.length; index++) if (!this.table.flagsAt(index).includes('\\Seen')) return index + 1;
+    return undefined;
   }
 
   /** The highest UID present (for "*" in UID sets), 0 when empty. */
   get maxUid(): number {
-    return this.uids.at(-1) ?? 0;
+    return this.table.uidAt(this.table.length - 1) ?? 0;
   }
 
   /**
@@ -146,12 +163,12 @@ export class SelectedMailbox {
         for (const uid of this.uidsBetween(from, to)) chosen.add(uid);
       }
     } else {
-      const top = this.uids.length;
+      const top = this.table.length;
       for (const range of set.ranges) {
         let from = Number.isFinite(range.from) ? range.from : top;
         let to = Number.isFinite(range.to) ? range.to : top;
         if (from > to) [from, to] = [to, from];
-        for (let seq = Math.max(1, from); seq <= Math.min(to, top); seq++) chosen.add(this.uids[seq - 1] ?? 0);
+        for (let seq = Math.max(1, from); seq <= Math.min(to, top); seq++) chosen.add(this.table.uidAt(seq - 1) ?? 0);
       }
     }
     return [...chosen].filter((uid) => uid > 0).sort((a, b) => a - b);
@@ -160,24 +177,18 @@ export class SelectedMailbox {
   /** True when a sequence set names a message number that does not exist (RFC 9051 §9: an error). */
   outOfRange(set: SequenceSet): boolean {
     if (set.kind === 'saved') return false;
-    const top = this.uids.length;
+    const top = this.table.length;
     return set.ranges.some((range) => (Number.isFinite(range.from) && range.from > top) || (Number.isFinite(range.to) && range.to > top));
   }
 
   private *uidsBetween(from: number, to: number): Generator<number> {
-    let low = 0;
-    let high = this.uids.length;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if ((this.uids[middle] ?? 0) < from) low = middle + 1;
-      else high = middle;
-    }
-    for (let i = low; i < this.uids.length && (this.uids[i] ?? 0) <= to; i++) yield this.uids[i] ?? 0;
+    for (let i = this.table.lowerBound(from); i < this.table.length && (this.table.uidAt(i) ?? 0) <= to; i++) yield this.table.uidAt(i) ?? 0;
   }
 
   /** Records a change this session made itself (STORE), so a later sync does not repeat it. */
   noteOwnChange(record: MessageRecord): void {
-    if (this.records.has(record.uid)) this.records.set(record.uid, record);
+    const index = this.table.indexOf(record.uid);
+    if (index >= 0) this.table.update(index, record);
   }
 
   /** Takes in changes made since the last sync. */
@@ -185,51 +196,53 @@ export class SelectedMailbox {
     this.dirty = false;
     const changes = await storage.changesSince(this.accountId, this.mailboxId, this.knownModSeq);
     if (!changes.ok) return undefined;
-    for (const uid of changes.value.vanished) if (this.records.has(uid)) this.pendingExpunge.add(uid);
-    const changed: { seq: number; record: MessageRecord }[] = [];
+    const table = this.table;
+    for (const uid of changes.value.vanished) if (table.indexOf(uid) >= 0) this.pendingExpunge.add(uid);
+    const changed: MessageRecord[] = [];
     const arrived: MessageRecord[] = [];
+    const maxUid = this.maxUid;
+    let highest = Math.max(this.knownModSeq, changes.value.highestModSeq);
     for (const record of changes.value.changed) {
-      const known = this.records.get(record.uid);
-      if (!known) {
-        if (record.uid > this.maxUid && !this.pendingExpunge.has(record.uid)) arrived.push(record);
+      highest = Math.max(highest, record.modSeq);
+      const index = table.indexOf(record.uid);
+      if (index < 0) {
+        if (record.uid > maxUid && !this.pendingExpunge.has(record.uid)) arrived.push(record);
         continue;
       }
-      this.records.set(record.uid, record);
-      if (!sameFlags(known.flags, record.flags) || known.modSeq !== record.modSeq) changed.push({ seq: 0, record });
+      const differs = !sameFlags(table.flagsAt(index), record.flags) || table.modSeqAt(index) !== record.modSeq;
+      table.update(index, record);
+      if (differs) changed.push(record);
     }
-    this.knownModSeq = Math.max(this.knownModSeq, changes.value.highestModSeq, ...changes.value.changed.map((r) => r.modSeq));
+    this.knownModSeq = highest;
     const expunged: number[] = [];
     const vanished: number[] = [];
     if (options.expunges && this.pendingExpunge.size > 0) {
       // Highest sequence number first: each EXPUNGE leaves the lower numbers unchanged.
       const gone = [...this.pendingExpunge].sort((a, b) => b - a);
+      const indexes: number[] = [];
       for (const uid of gone) {
-        const seq = this.seqOf(uid);
-        if (seq === undefined) continue;
-        expunged.push(seq);
+        const index = table.indexOf(uid);
+        if (index < 0) continue;
+        expunged.push(index + 1);
         vanished.push(uid);
-        this.uids.splice(seq - 1, 1);
-        this.records.delete(uid);
-        this.recentUids.delete(uid);
+        indexes.push(index);
       }
+      table.remove(indexes);
       this.pendingExpunge.clear();
       vanished.sort((a, b) => a - b);
     }
-    const recentBefore = this.recentUids.size;
-    for (const record of arrived.sort((a, b) => a.uid - b.uid)) {
-      this.uids.push(record.uid);
-      this.records.set(record.uid, record);
+    const recentBefore = table.recentCount;
+    arrived.sort((a, b) => a.uid - b.uid);
+    for (const record of arrived) {
+      table.append(record, false);
       this.uidNext = Math.max(this.uidNext, record.uid + 1);
     }
     if (arrived.length > 0 && !this.readOnly) {
       const claimed = await storage.claimRecent(this.accountId, this.mailboxId, this.uidNext);
-      if (claimed.ok) {
-        this.recentFrom = Math.min(this.recentFrom, claimed.value);
-        for (const record of arrived) if (record.uid >= claimed.value) this.recentUids.add(record.uid);
-      }
+      if (claimed.ok) for (const record of arrived) if (record.uid >= claimed.value) table.setRecent(table.indexOf(record.uid));
     }
     const withSeq = changed
-      .map(({ record }) => ({ seq: this.seqOf(record.uid) ?? 0, record }))
+      .map((record) => ({ seq: this.seqOf(record.uid) ?? 0, record }))
       .filter((entry) => entry.seq > 0)
       .sort((a, b) => a.seq - b.seq);
     return {
@@ -237,23 +250,24 @@ export class SelectedMailbox {
       vanished,
       changed: withSeq,
       // RFC 9051 §7.4.1: EXISTS never reduces the count; only EXPUNGE does.
-      ...(arrived.length > 0 ? { exists: this.uids.length } : {}),
-      ...(this.recentUids.size !== recentBefore ? { recent: this.recentUids.size } : {}),
+      ...(arrived.length > 0 ? { exists: table.length } : {}),
+      ...(table.recentCount !== recentBefore ? { recent: table.recentCount } : {}),
     };
   }
 
-  /** After this session's own EXPUNGE: the removed UIDs leave the map (responses are the caller's). */
+  /** After this session's own EXPUNGE: the removed UIDs leave the list (responses are the caller's). */
   removeOwn(uids: readonly number[]): number[] {
     const seqs: number[] = [];
-    for (const uid of [...uids].sort((a, b) => b - a)) {
-      const seq = this.seqOf(uid);
-      if (seq === undefined) continue;
-      seqs.push(seq);
-      this.uids.splice(seq - 1, 1);
-      this.records.delete(uid);
-      this.recentUids.delete(uid);
+    const indexes: number[] = [];
+    // Highest first, so each sequence number is the one the client has before that EXPUNGE.
+    for (const uid of [...new Set(uids)].sort((a, b) => b - a)) {
       this.pendingExpunge.delete(uid);
+      const index = this.table.indexOf(uid);
+      if (index < 0) continue;
+      seqs.push(index + 1);
+      indexes.push(index);
     }
+    this.table.remove(indexes);
     return seqs;
   }
 }

@@ -155,11 +155,12 @@ export async function fetch(args: HandlerArgs, command: FetchCommand): Promise<O
       : [];
     if (vanished.length > 0) out.line(`VANISHED (EARLIER) ${formatNumberSet(vanished)}`);
   }
-  if (changedSince !== undefined) uids = uids.filter((uid) => (selected.record(uid)?.modSeq ?? 0) > changedSince);
+  if (changedSince !== undefined) uids = uids.filter((uid) => (selected.modSeqOf(uid) ?? 0) > changedSince);
 
   const raw = items.some(needsRaw);
-  const loaded = await loadMessages(ctx.storage, selected, uids, { cache: items.some(needsCache), raw, recent: state.recentBlobs });
-  const seen = !selected.readOnly && items.some(setsSeen) ? uids.filter((uid) => !(selected.record(uid)?.flags ?? []).includes('\\Seen')) : [];
+  const cached = items.some(needsCache);
+  const loaded = await loadMessages(ctx.storage, selected, uids, { cache: cached, raw, recent: state.recentBlobs });
+  const seen = !selected.readOnly && items.some(setsSeen) ? uids.filter((uid) => !(selected.flagsOf(uid) ?? []).includes('\\Seen')) : [];
   if (seen.length > 0) {
     const updated = await ctx.storage.updateFlags(selected.accountId, selected.mailboxId, seen, { mode: 'add', flags: ['\\Seen'] });
     if (updated.ok) for (const record of updated.value.updated) selected.noteOwnChange(record);
@@ -170,8 +171,9 @@ export async function fetch(args: HandlerArgs, command: FetchCommand): Promise<O
   for (const uid of uids) {
     const seq = selected.seqOf(uid);
     const message = loaded.get(uid);
-    const record = selected.record(uid) ?? message?.record;
-    if (seq === undefined || !record || (!message && (raw || items.some(needsCache)))) {
+    // Without the cache the loaded record is this session's own, as just built (nothing awaited since).
+    const record = (cached ? selected.record(uid) : message?.record) ?? message?.record;
+    if (seq === undefined || !record || (!message && (raw || cached))) {
       expunged = true;
       continue;
     }

@@ -59,16 +59,14 @@ export async function select(args: HandlerArgs, wire: string, readOnly: boolean,
   if (!selected) return no('Mailbox does not exist', 'NONEXISTENT');
   if (condstore) state.condstore = true;
 
-  const keywords = new Set<string>();
-  for (const uid of selected.allUids()) for (const flag of selected.record(uid)?.flags ?? []) if (!flag.startsWith('\\')) keywords.add(flag);
-  const flags = [...SYSTEM_FLAGS, ...keywords];
+  const flags = [...SYSTEM_FLAGS, ...selected.keywords()];
   out.line(`FLAGS ${encodeFlagList(flags)}`);
   out.line(`OK [${permanentFlagsCode(readOnly ? [] : [...flags, '\\*'])}] Flags permitted`);
   out.line(`${selected.exists} EXISTS`);
   if (!state.enabled.has('IMAP4REV2')) {
     out.line(`${selected.recent} RECENT`);
-    const firstUnseen = selected.allUids().findIndex((uid) => !(selected.record(uid)?.flags ?? []).includes('\\Seen'));
-    if (firstUnseen >= 0) out.line(`OK [UNSEEN ${firstUnseen + 1}] First unseen`);
+    const firstUnseen = selected.firstUnseen();
+    if (firstUnseen !== undefined) out.line(`OK [UNSEEN ${firstUnseen}] First unseen`);
   }
   out.line(`OK [${uidValidityCode(selected.uidValidity)}] UIDs valid`);
   out.line(`OK [${uidNextCode(selected.uidNext)}] Predicted next UID`);
