@@ -22,6 +22,7 @@ import { err, ok, type Result } from '../../../core/result.ts';
 import { headerFields } from '../../../mail/mime/header-fields.ts';
 import { indexMessage } from '../../../mail/mime/indexer.ts';
 import type { MimePart } from '../../../mail/mime/types.ts';
+import { isAsciiBytes } from '../wire/text.ts';
 import { encodeBase64Lines, encodeQuotedPrintable } from './transfer-encode.ts';
 
 interface Edit {
@@ -34,8 +35,7 @@ const ASCII = new TextEncoder();
 
 /** True when any octet has the high bit set. */
 export function hasEightBit(bytes: Uint8Array, start = 0, end = bytes.length): boolean {
-  for (let i = start; i < end; i++) if ((bytes[i] ?? 0) >= 0x80) return true;
-  return false;
+  return start < end && !isAsciiBytes(bytes.subarray(start, end));
 }
 
 /**

@@ -17,7 +17,7 @@
 
 import { indexMessage } from '../../../mail/mime/indexer.ts';
 import type { MimePart } from '../../../mail/mime/types.ts';
-import { hasNonAscii } from '../wire/text.ts';
+import { crlfOnly, hasNonAscii } from '../wire/text.ts';
 import { downConvert, hasEightBit } from './downconvert.ts';
 import { mailCommand, type MailParameters } from './envelope.ts';
 import type { Extensions } from './extensions.ts';
@@ -125,6 +125,7 @@ function headersHaveEightBit(raw: Uint8Array): boolean {
  * deliver the same octets, and SIZE= declares them. Returns the same array when nothing changes.
  */
 export function crlfLines(data: Uint8Array): Uint8Array {
+  if (data.length === 0 || (data[data.length - 1] === 0x0a && crlfOnly(data))) return data;
   let extra = 0;
   for (let i = 0; i < data.length; i++) {
     const byte = data[i];

@@ -7,10 +7,12 @@
 // end with CRLF "." CRLF; a message not ending in CRLF gets one), §2.3.8 (lines end in CRLF).
 
 import { END_OF_DATA } from './data.ts';
+import { crlfOnly } from './text.ts';
 
 const CR = 0x0d;
 const LF = 0x0a;
 const DOT = 0x2e;
+const LF_DOT = Buffer.from('\n.', 'latin1');
 
 export class DataEncoder {
   #state: 'start' | 'mid' | 'cr' = 'start';
@@ -19,6 +21,11 @@ export class DataEncoder {
   /** Encodes the next part of the message. */
   push(bytes: Uint8Array): Uint8Array {
     if (this.#ended) throw new Error('DataEncoder: push after end');
+    if (this.#state !== 'cr' && bytes.length > 0 && needsNoChange(bytes, this.#state === 'start')) {
+      // The usual case (a queued message is CRLF-clean, few lines start with "."): sent as is.
+      this.#state = bytes[bytes.length - 1] === LF ? 'start' : 'mid';
+      return bytes;
+    }
     const out = new Uint8Array(bytes.length * 2 + 2);
     let n = 0;
     for (let i = 0; i < bytes.length; ) {
@@ -55,6 +62,12 @@ export class DataEncoder {
     // The last line's CRLF and the "." line: exactly END_OF_DATA unless the message ended in CRLF.
     return this.#state === 'start' ? END_OF_DATA.slice(2) : END_OF_DATA.slice();
   }
+}
+
+/** Encoding leaves `bytes` as they are: CRLF only, and no line starts with "." (RFC 5321 §4.5.2). */
+function needsNoChange(bytes: Uint8Array, atLineStart: boolean): boolean {
+  if (atLineStart && bytes[0] === DOT) return false;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(LF_DOT) === -1 && crlfOnly(bytes);
 }
 
 /** The whole message dot-stuffed and terminated, ready to follow a 354 reply. */

@@ -6,6 +6,8 @@
 // U+10FFFF are refused), RFC 5234 Appendix B.1 (ALPHA, DIGIT, HEXDIG, CTL), RFC 5322 §3.2.3
 // (atext), RFC 6531 §3.3 (UTF8-non-ascii).
 
+import { isAscii } from 'node:buffer';
+
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const ENCODER = new TextEncoder();
 
@@ -24,8 +26,8 @@ export function encodeUtf8(text: string): Uint8Array {
 
 /** True when every octet is US-ASCII (below 0x80). */
 export function isAsciiBytes(bytes: Uint8Array): boolean {
-  for (const byte of bytes) if (byte >= 0x80) return false;
-  return true;
+  // node:buffer's isAscii is a native (vectorized) scan.
+  return isAscii(bytes);
 }
 
 /** Latin-1 view of ASCII bytes: one character per octet. Callers check ASCII first. */
@@ -96,4 +98,22 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
     offset += part.length;
   }
   return out;
+}
+
+/**
+ * Every LF is preceded by CR and every CR followed by LF (RFC 5321 §2.3.8: CRLF only, so a
+ * CR ending `bytes` is not clean). Native scans from one line end to the next, not a loop over
+ * every octet.
+ */
+export function crlfOnly(bytes: Uint8Array): boolean {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let lines = 0;
+  for (let lf = buffer.indexOf(0x0a); lf !== -1; lf = buffer.indexOf(0x0a, lf + 1)) {
+    if (lf === 0 || buffer[lf - 1] !== 0x0d) return false;
+    lines++;
+  }
+  // As many CRs as CRLFs: no CR stands alone.
+  let crs = 0;
+  for (let cr = buffer.indexOf(0x0d); cr !== -1; cr = buffer.indexOf(0x0d, cr + 1)) if (++crs > lines) return false;
+  return true;
 }
