@@ -22,6 +22,8 @@ class ScriptedServer {
   readonly #server: Server = createServer((socket) => this.#connected(socket));
   readonly #sockets = new Set<Socket>();
   script: readonly Uint8Array[] = [];
+  /** What the client of the last connection sent, read by read. */
+  received: string[] = [];
   end: 'close' | 'silent' = 'close';
   port = 0;
 
@@ -43,7 +45,11 @@ class ScriptedServer {
       if (step >= script.length && end === 'close') socket.end();
     };
     next();
-    socket.on('data', next);
+    this.received = [];
+    socket.on('data', (chunk: Buffer) => {
+      this.received.push(chunk.toString('latin1'));
+      next();
+    });
   }
 
   async close(): Promise<void> {
@@ -105,7 +111,7 @@ describe('deliverSession against hostile servers', () => {
 
   it(`reads replies of up to ${CLIENT_MAX_REPLY_LINES} lines; a longer one is a protocol failure`, async () => {
     const lines = (n: number) => `${'250-X\r\n'.repeat(n - 1)}250 PIPELINING\r\n`;
-    const fits = await run([GREETING, lines(CLIENT_MAX_REPLY_LINES), '250 ok\r\n250 ok\r\n250 ok\r\n', '354 go\r\n', '250 ok\r\n']);
+    const fits = await run([GREETING, lines(CLIENT_MAX_REPLY_LINES), '250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n', '250 ok\r\n']);
     assert.equal(fits.failure, undefined);
     const tooMany = await run([GREETING, lines(CLIENT_MAX_REPLY_LINES + 1)]);
     assert.equal(tooMany.failure?.stage, 'protocol');
@@ -119,10 +125,12 @@ describe('deliverSession against hostile servers', () => {
       [['199 what\r\n'], 'protocol'],
       [['250 wrong greeting\r\n'], 'protocol'],
       [[GREETING], 'closed'],
-      [[GREETING, EHLO, '354 go on\r\n250 ok\r\n250 ok\r\n'], 'protocol'],
-      [[GREETING, EHLO, '250 ok\r\n250 ok\r\n250 ok\r\n', '250 not 354\r\n'], 'protocol'],
-      [[GREETING, EHLO, '250 ok\r\n250 ok\r\n250 ok\r\n', '354 go\r\n'], 'closed'],
-      [[GREETING, EHLO, '250 ok\r\n250 ok\r\n250 ok\r\n', '354 go\r\n', '354 again\r\n'], 'protocol'],
+      // With PIPELINING, MAIL, both RCPTs and DATA go in one write and are answered together.
+      [[GREETING, EHLO, '354 go on\r\n250 ok\r\n250 ok\r\n554 no\r\n'], 'protocol'],
+      [[GREETING, EHLO, '250 ok\r\n250 ok\r\n250 ok\r\n250 not 354\r\n'], 'protocol'],
+      [[GREETING, EHLO, '250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n'], 'closed'],
+      [[GREETING, EHLO, '250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n', '354 again\r\n'], 'protocol'],
+      [[GREETING, EHLO, '250 ok\r\n250 ok\r\n250 ok\r\n'], 'closed'],
       [[GREETING, '220 not an EHLO reply\r\n'], 'protocol'],
       [[GREETING, '554 5.7.1 go away\r\n', '502 no HELO either\r\n'], 'ehlo', 'permanent'],
       [[GREETING, EHLO, '250 ok\r\n'], 'closed'],
@@ -136,8 +144,16 @@ describe('deliverSession against hostile servers', () => {
     assert.equal(silent.failure?.stage, 'timeout');
   });
 
+  it('a pipelined DATA answered with 354 though every recipient was refused gets only the end of data', async () => {
+    const report = await run([GREETING, EHLO, '250 ok\r\n550 5.1.1 no\r\n550 5.1.1 no\r\n354 go\r\n', '250 2.0.0 nothing\r\n', '221 bye\r\n']);
+    assert.equal(report.failure, undefined);
+    assert.deepEqual(report.messages.flat().map((outcome) => outcome.status), ['permanent', 'permanent']);
+    const sent = server.received.join('');
+    assert.match(sent, /RCPT TO:<b@sink\.test>\r\nDATA\r\n\.\r\nQUIT\r\n$/, 'no content: the end of data, then QUIT');
+  });
+
   it('control characters and invalid UTF-8 in reply text are replaced before they reach an outcome', async () => {
-    const report = await run([GREETING, EHLO, '250 ok\r\n550 5.1.1 bad\x1b[31m \xff\xfe user\x00\r\n550 5.1.1 also \x07\r\n']);
+    const report = await run([GREETING, EHLO, '250 ok\r\n550 5.1.1 bad\x1b[31m \xff\xfe user\x00\r\n550 5.1.1 also \x07\r\n554 5.5.1 no valid recipients\r\n']);
     const [first, second] = report.messages[0] ?? [];
     assert.equal(first?.reply?.text, 'bad?[31m \ufffd\ufffd user?');
     assert.equal(second?.reply?.text, 'also ?');

@@ -8,9 +8,10 @@
 // §4.1.1.5), §4.1.1.4 (DATA: 354, then the content and "." CRLF; DataEncoder), §4.2.1 and
 // §4.2.5 (the final reply decides for every accepted recipient), §3.8 (421: the server is
 // going away), §6.1 (a connection lost before the final reply: the message is still ours, so
-// temporary), RFC 2920 §3.1 (PIPELINING: RSET, MAIL and the RCPTs in one write, in groups of
-// at most PIPELINE_GROUP_COMMANDS; DATA only after their replies are read, so no content is
-// sent when no recipient was accepted), RFC 3030 §2 (BDAT chunks, pipelined when PIPELINING is
+// temporary), RFC 2920 §3.1 (PIPELINING: RSET, MAIL, the RCPTs and DATA, which may end a
+// group, in one write, in groups of at most PIPELINE_GROUP_COMMANDS; the content only after
+// every reply is read, so none is sent when no recipient was accepted: a server that answers
+// DATA with 354 all the same gets the bare "." line, an empty message for nobody), RFC 3030 §2 (BDAT chunks, pipelined when PIPELINING is
 // offered as in its §4 examples; after a failed chunk no more are sent unless already
 // pipelined, and the replies of those are still read).
 
@@ -55,6 +56,13 @@ function protocolFailure(reply: Reply, after: string): SessionFailure {
   return { stage: 'protocol', temporary: true, detail: `unexpected reply ${reply.code} to ${after}`, reply: replyInfo(reply) };
 }
 
+interface Envelope {
+  readonly mail: Reply;
+  readonly rcptReplies: Reply[];
+  /** The reply to DATA when it was pipelined with the envelope. */
+  readonly dataReply?: Reply;
+}
+
 class Transaction {
   readonly #ctx: TransactionContext;
   readonly #message: OutgoingMessage;
@@ -97,12 +105,13 @@ class Transaction {
     });
     if (rcpts.length === 0) return ok(undefined);
 
-    const envelope = ext.pipelining ? await this.#pipelinedEnvelope(plan.mail, rcpts) : await this.#envelope(plan.mail, rcpts);
+    const envelope = ext.pipelining ? await this.#pipelinedEnvelope(plan.mail, rcpts, plan.transfer === 'data') : await this.#envelope(plan.mail, rcpts);
     if (!envelope.ok) return envelope;
-    const { mail, rcptReplies } = envelope.value;
+    const { mail, rcptReplies, dataReply } = envelope.value;
     const all = rcpts.map((rcpt) => rcpt.index);
     const mailStep = this.#negative(mail, 'MAIL FROM', all);
-    if (!mailStep.ok || mailStep.value) return mailStep.ok ? ok(undefined) : mailStep;
+    if (!mailStep.ok) return mailStep;
+    if (mailStep.value) return this.#abandonData(dataReply);
     const accepted: number[] = [];
     for (const [i, rcpt] of rcpts.entries()) {
       const reply = rcptReplies[i];
@@ -111,8 +120,8 @@ class Transaction {
       if (!step.ok) return step;
       if (!step.value) accepted.push(rcpt.index);
     }
-    if (accepted.length === 0) return ok(undefined);
-    const final = plan.transfer === 'bdat' ? await this.#bdat(plan.data) : await this.#data(plan.data, accepted);
+    if (accepted.length === 0) return this.#abandonData(dataReply);
+    const final = plan.transfer === 'bdat' ? await this.#bdat(plan.data) : await this.#data(plan.data, accepted, dataReply);
     if (!final.ok || final.value === undefined) return final.ok ? ok(undefined) : final;
     return this.#final(final.value.reply, final.value.after, accepted);
   }
@@ -122,14 +131,16 @@ class Transaction {
    * PIPELINE_GROUP_COMMANDS RCPTs go per write, their replies read before the next write: a
    * server that stops reading while its replies are unread cannot deadlock us.
    */
-  async #pipelinedEnvelope(mailLine: string, rcpts: readonly { readonly line: string }[]): Promise<Step<{ mail: Reply; rcptReplies: Reply[] }>> {
+  async #pipelinedEnvelope(mailLine: string, rcpts: readonly { readonly line: string }[], withData: boolean): Promise<Step<Envelope>> {
     const { timeouts, reset } = this.#ctx;
     let mail: Reply | undefined;
+    let dataReply: Reply | undefined;
     const rcptReplies: Reply[] = [];
     for (let start = 0; start < rcpts.length; start += PIPELINE_GROUP_COMMANDS) {
       const first = start === 0;
+      const data = withData && start + PIPELINE_GROUP_COMMANDS >= rcpts.length;
       const lines = rcpts.slice(start, start + PIPELINE_GROUP_COMMANDS).map((rcpt) => `${rcpt.line}\r\n`);
-      const group = `${first && reset ? 'RSET\r\n' : ''}${first ? `${mailLine}\r\n` : ''}${lines.join('')}`;
+      const group = `${first && reset ? 'RSET\r\n' : ''}${first ? `${mailLine}\r\n` : ''}${lines.join('')}${data ? 'DATA\r\n' : ''}`;
       const written = await this.#write(group, timeouts.command, 'MAIL and RCPT');
       if (!written.ok) return written;
       if (first) {
@@ -147,13 +158,31 @@ class Transaction {
         if (!reply.ok) return reply;
         rcptReplies.push(reply.value);
       }
+      if (data) {
+        const reply = await this.#read(timeouts.dataInit, 'DATA');
+        if (!reply.ok) return reply;
+        dataReply = reply.value;
+      }
       if (mail !== undefined && replyClass(mail.code) !== 'positive') break;
     }
-    return mail === undefined ? err({ stage: 'protocol', temporary: true, detail: 'no reply to MAIL FROM' }) : ok({ mail, rcptReplies });
+    if (mail === undefined) return err({ stage: 'protocol', temporary: true, detail: 'no reply to MAIL FROM' });
+    return ok({ mail, rcptReplies, ...(dataReply === undefined ? {} : { dataReply }) });
+  }
+
+  /**
+   * No recipient can take the content: a pipelined DATA the server answered with 354 anyway
+   * gets the end of data at once (nothing sent), and its reply is read to stay in step.
+   */
+  async #abandonData(dataReply: Reply | undefined): Promise<Step<void>> {
+    if (dataReply?.code !== 354) return ok(undefined);
+    const ended = await this.#write(new DataEncoder().end(), this.#ctx.timeouts.dataBlock, 'the end of data');
+    if (!ended.ok) return ended;
+    const reply = await this.#read(this.#ctx.timeouts.dataEnd, 'the end of data');
+    return reply.ok ? ok(undefined) : reply;
   }
 
   /** Without PIPELINING: one command, one reply; no RCPT after a refused MAIL. */
-  async #envelope(mailLine: string, rcpts: readonly { readonly line: string }[]): Promise<Step<{ mail: Reply; rcptReplies: Reply[] }>> {
+  async #envelope(mailLine: string, rcpts: readonly { readonly line: string }[]): Promise<Step<Envelope>> {
     const { timeouts, reset } = this.#ctx;
     if (reset) {
       const written = await this.#write('RSET\r\n', timeouts.command, 'RSET');
@@ -225,12 +254,13 @@ class Transaction {
     return reply.ok ? reply : err(channelFailure(reply.error));
   }
 
-  /** RFC 5321 §4.1.1.4: DATA, 354, the dot-stuffed content, ".", then the final reply. */
-  async #data(data: Uint8Array, accepted: readonly number[]): Promise<Step<{ reply: Reply; after: string } | undefined>> {
+  /**
+   * RFC 5321 §4.1.1.4: DATA, 354, the dot-stuffed content, ".", then the final reply.
+   * `pipelined`: the reply to a DATA sent with the envelope.
+   */
+  async #data(data: Uint8Array, accepted: readonly number[], pipelined: Reply | undefined): Promise<Step<{ reply: Reply; after: string } | undefined>> {
     const { timeouts } = this.#ctx;
-    const asked = await this.#write('DATA\r\n', timeouts.dataInit, 'DATA');
-    if (!asked.ok) return asked;
-    const start = await this.#read(timeouts.dataInit, 'DATA');
+    const start = pipelined === undefined ? await this.#askData() : ok(pipelined);
     if (!start.ok) return start;
     if (start.value.code !== 354) {
       if (replyClass(start.value.code) !== 'temporary' && replyClass(start.value.code) !== 'permanent') return err(protocolFailure(start.value, 'DATA'));
@@ -239,13 +269,23 @@ class Transaction {
     }
     const encoder = new DataEncoder();
     for (let offset = 0; offset < data.length; offset += DATA_WRITE_OCTETS) {
-      const written = await this.#write(encoder.push(data.subarray(offset, offset + DATA_WRITE_OCTETS)), timeouts.dataBlock, 'the message');
+      const encoded = encoder.push(data.subarray(offset, offset + DATA_WRITE_OCTETS));
+      // The last block goes with the end of data in one write (one system call, one segment).
+      const last = offset + DATA_WRITE_OCTETS >= data.length;
+      const written = await this.#write(last ? Buffer.concat([encoded, encoder.end()]) : encoded, timeouts.dataBlock, 'the message');
       if (!written.ok) return written;
     }
-    const ended = await this.#write(encoder.end(), timeouts.dataBlock, 'the end of data');
-    if (!ended.ok) return ended;
+    if (data.length === 0) {
+      const ended = await this.#write(encoder.end(), timeouts.dataBlock, 'the end of data');
+      if (!ended.ok) return ended;
+    }
     const final = await this.#read(timeouts.dataEnd, 'the end of data');
     return final.ok ? ok({ reply: final.value, after: 'end of data' }) : final;
+  }
+
+  async #askData(): Promise<Step<Reply>> {
+    const asked = await this.#write('DATA\r\n', this.#ctx.timeouts.dataInit, 'DATA');
+    return asked.ok ? this.#read(this.#ctx.timeouts.dataInit, 'DATA') : asked;
   }
 
   /** RFC 3030 §2: the content in BDAT chunks, the last marked LAST; its reply is the final one. */
