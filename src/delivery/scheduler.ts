@@ -30,8 +30,13 @@ const HOLD_MS = 60_000;
 /** Finished queue entries are kept this long (late bounces to their VERP addresses), then purged. */
 export const FINISHED_RETENTION_MS = 7 * 24 * 3_600_000;
 const PURGE_EVERY_MS = 3_600_000;
-/** Messages prepared at once (DKIM signing is the cost; it runs on the thread pool). */
-const ADMIT_CONCURRENCY = 8;
+/**
+ * Messages read and prepared at once: reading a queued message is a few thread-pool round
+ * trips (the file), and signing, for mail queued unsigned, runs on the thread pool too.
+ */
+const ADMIT_CONCURRENCY = 64;
+/** How long the scheduler trusts what it learned about a sender domain being ours. */
+const DOMAIN_CACHE_MS = 60_000;
 /** A connection beside a lane's running one opens only for at least this many transactions. */
 const FULL_BATCH = 10;
 
@@ -70,6 +75,8 @@ interface Lane {
   /** Connections open for this lane. */
   active: number;
   timer: NodeJS.Timeout | undefined;
+  /** Its last dispatch found no connection allowed to open (the shaper's limits). */
+  waitingForSlot: boolean;
 }
 
 interface Transaction {
@@ -91,6 +98,9 @@ export class DeliveryScheduler {
   private heartbeat: NodeJS.Timeout | undefined;
   private inFlight = 0;
   private lastPurge = 0;
+  private readonly ourDomains = new Map<string, { at: number; ours: boolean }>();
+  /** Claims are being admitted: lanes are filling, and are sent once that is done. */
+  private admitting = false;
 
   constructor(parts: SchedulerParts, settings: SchedulerSettings) {
     this.parts = parts;
@@ -133,7 +143,12 @@ export class DeliveryScheduler {
         if (room > 0) {
           const claims = await this.parts.storage.claimQueue({ owner: this.settings.owner, limit: Math.min(room, CLAIM_BATCH), leaseMs: CLAIM_LEASE_MS });
           claimed = claims.length;
-          await this.admitAll(claims);
+          this.admitting = true;
+          try {
+            await this.admitAll(claims);
+          } finally {
+            this.admitting = false;
+          }
           for (const lane of [...this.lanes.values()]) this.dispatch(lane, true);
         }
         await this.purge();
@@ -223,7 +238,7 @@ export class DeliveryScheduler {
     }
     const sender = claim.message.envelope.sender;
     const senderDomain = sender === '' ? this.settings.hostname : domainOf(sender);
-    const senderLocal = sender !== '' && (await storage.getDomain(senderDomain)) !== undefined;
+    const senderLocal = sender !== '' && (await this.isOurDomain(senderDomain));
     // Nothing below can fail: from here the work is counted and in its lanes.
     const work = new MessageWork(claim, raw.value, prepared.data);
     this.inFlight += claim.claimed.length;
@@ -244,11 +259,21 @@ export class DeliveryScheduler {
     return lanes;
   }
 
+  /** Whether a domain is ours, asked of storage at most once a minute per domain. */
+  private async isOurDomain(domain: string): Promise<boolean> {
+    const now = this.parts.clock.now();
+    const known = this.ourDomains.get(domain);
+    if (known && now - known.at < DOMAIN_CACHE_MS) return known.ours;
+    const ours = (await this.parts.storage.getDomain(domain)) !== undefined;
+    this.ourDomains.set(domain, { at: now, ours });
+    return ours;
+  }
+
   private lane(domain: string, pool: Pool | null): Lane {
     const key = `${domain}\n${pool?.name ?? ''}`;
     let lane = this.lanes.get(key);
     if (!lane) {
-      lane = { key, domain, pool, jobs: [], active: 0, timer: undefined };
+      lane = { key, domain, pool, jobs: [], active: 0, timer: undefined, waitingForSlot: false };
       this.lanes.set(key, lane);
     }
     return lane;
@@ -266,7 +291,9 @@ export class DeliveryScheduler {
       if (lane.jobs.length < full && (lane.active > 0 || !flush)) break;
       const now = clock.now();
       const blocked = shaper.blockedUntil(lane.domain);
-      if (blocked === Infinity) return; // A closing connection dispatches again.
+      // No connection may open now (total or per-domain limit): a closing one dispatches again.
+      lane.waitingForSlot = blocked === Infinity;
+      if (lane.waitingForSlot) return;
       if (blocked > now) {
         if (blocked - now > HOLD_MS) {
           this.deferLane(lane, blocked);
@@ -352,7 +379,10 @@ export class DeliveryScheduler {
       lane.active--;
     }
     for (const work of new Set(batch.map((tx) => tx.job.work))) await this.complete(work);
-    for (const other of [...this.lanes.values()]) this.dispatch(other, true);
+    // This lane sends what waits, unless more is being admitted (the queue loop sends it all
+    // then, in fuller sessions); another lane only if it waits for a free connection.
+    this.dispatch(lane, !this.admitting);
+    for (const other of [...this.lanes.values()]) if (other !== lane && other.waitingForSlot) this.dispatch(other, true);
     this.wake();
   }
 
