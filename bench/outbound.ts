@@ -268,7 +268,7 @@ async function postwardenRun(setup: Setup, template: PostwardenTemplate, profile
       const measured = await measure(setup, () => [server.pid], () => cpuSeconds(server.pid), startAt, readyAt);
       const peakKiB = Math.max(measured.peakKiB, peakRssKiB(server.pid));
       result = row('postwarden', template.store, setup, measured, {
-        dkim: 'Postwarden at delivery (rsa-sha256 + ed25519-sha256)',
+        dkim: 'Postwarden at enqueue (rsa-sha256 + ed25519-sha256)',
         dkimCheck: await dkimCheck(setup.world, setup.keys),
         fill: `storage API (accept), ${FILL_CONCURRENCY} at once`,
         fillPerSecond: setup.messages / fillSeconds,
