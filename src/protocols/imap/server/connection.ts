@@ -20,6 +20,11 @@ import { RecentBlobs } from './message-view.ts';
 import { Responder } from './responder.ts';
 import { ImapSession } from './session.ts';
 
+/** Chunks shorter than this are gathered and written together (one FETCH answer is many small responses). */
+export const GATHER_CHUNK_OCTETS = 16 * 1024;
+/** Gathered octets are written once they reach this much. */
+export const GATHER_OCTETS = 64 * 1024;
+
 /** A TLS handshake after STARTTLS must finish within this time. */
 export const STARTTLS_HANDSHAKE_TIMEOUT_MS = 30_000;
 
@@ -56,6 +61,9 @@ export class ImapConnection {
   private inflate: InflateRaw | undefined;
   private stopping = false;
   private unsubscribe: (() => void) | undefined;
+  /** Small chunks written but not yet handed to the socket, in order. */
+  private gathered: Uint8Array[] = [];
+  private gatheredOctets = 0;
   private readonly onData = (chunk: Buffer) => this.received(chunk);
 
   constructor(socket: Socket, ctx: ImapContext, tls: TlsProvider, settings: ImapConnectionSettings) {
@@ -231,6 +239,7 @@ export class ImapConnection {
   }
 
   private startTls(): void {
+    this.drain();
     const raw = this.socket;
     raw.uncork();
     raw.removeListener('data', this.onData);
@@ -278,13 +287,36 @@ export class ImapConnection {
   private write(chunks: readonly Uint8Array[]): void {
     if (this.mode.kind === 'closed') return;
     for (const chunk of chunks) {
-      if (this.deflate) this.deflate.write(chunk);
-      else this.socket.write(chunk);
+      if (chunk.length >= GATHER_CHUNK_OCTETS) {
+        this.drain();
+        this.send(chunk);
+        continue;
+      }
+      this.gathered.push(chunk);
+      this.gatheredOctets += chunk.length;
+      if (this.gatheredOctets >= GATHER_OCTETS) this.drain();
     }
+    if (!this.pumping) this.drain();
+  }
+
+  /** Hands the gathered chunks on as one. */
+  private drain(): void {
+    const gathered = this.gathered;
+    if (gathered.length === 0) return;
+    const data = gathered.length === 1 ? gathered[0] : Buffer.concat(gathered, this.gatheredOctets);
+    this.gathered = [];
+    this.gatheredOctets = 0;
+    if (data) this.send(data);
+  }
+
+  private send(chunk: Uint8Array): void {
+    if (this.deflate) this.deflate.write(chunk);
+    else this.socket.write(chunk);
   }
 
   /** Sends what is written so far (continuation requests cannot wait for the end of the batch). */
   private flush(): void {
+    this.drain();
     if (this.deflate) this.deflate.flush(zlib.Z_SYNC_FLUSH);
     while (this.socket.writableCorked > 0) this.socket.uncork();
     if (this.pumping && this.mode.kind !== 'closed') this.socket.cork();
@@ -315,6 +347,8 @@ export class ImapConnection {
 
   private destroy(): void {
     this.mode = { kind: 'closed' };
+    this.gathered = [];
+    this.gatheredOctets = 0;
     if (this.timer) clearTimeout(this.timer);
     this.unsubscribe?.();
     this.unsubscribe = undefined;

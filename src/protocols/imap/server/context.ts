@@ -7,6 +7,7 @@ import type { SaslSession } from '../../../auth/sasl/session.ts';
 import type { Clock } from '../../../core/clock.ts';
 import type { Logger } from '../../../core/log.ts';
 import type { Account, Storage } from '../../../storage/api.ts';
+import type { MessageCaches } from './message-caches.ts';
 import type { Responder } from './responder.ts';
 import type { RecentBlobs } from './message-view.ts';
 import type { SelectedMailbox } from './selected.ts';
@@ -20,6 +21,8 @@ export interface ImapContext {
   readonly clock: Clock;
   /** APPENDLIMIT (RFC 7889) and the literal limit after login. */
   readonly appendLimit: number;
+  /** Parsed message caches shared by every session of the server. */
+  readonly caches: MessageCaches;
 }
 
 export type Phase = 'notauth' | 'auth' | 'selected' | 'logout';

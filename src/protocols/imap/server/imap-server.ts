@@ -13,6 +13,7 @@ import { ConnectionLimit } from '../../connection-limit.ts';
 import { statusResponse } from '../wire/encoder.ts';
 import { ImapConnection } from './connection.ts';
 import type { ImapContext } from './context.ts';
+import { MessageCaches } from './message-caches.ts';
 
 export interface ImapServiceParts {
   readonly config: Config;
@@ -40,6 +41,7 @@ export class ImapService {
       logger: parts.logger.child({ component: 'imap' }),
       clock: parts.clock ?? systemClock,
       appendLimit: parts.config.imap.append_limit,
+      caches: new MessageCaches(),
     };
     this.limit = new ConnectionLimit(parts.config.imap.max_connections_per_ip, parts.config.imap.max_connections);
   }

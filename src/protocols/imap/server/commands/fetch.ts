@@ -13,7 +13,7 @@ import { formatDateTime } from '../dates.ts';
 import { loadMessages, type LoadedMessage } from '../message-view.ts';
 import type { SelectedMailbox } from '../selected.ts';
 import { flagsWithRecent } from '../updates.ts';
-import { writeValue } from '../values.ts';
+import { writeSharedValue } from '../values.ts';
 import type { ResponseBuilder } from '../../wire/response-builder.ts';
 
 type FetchCommand = Extract<ImapCommand, { name: 'FETCH' }>;
@@ -73,15 +73,15 @@ function writeItem(response: ResponseBuilder, args: HandlerArgs, selected: Selec
       return undefined;
     case 'envelope':
       response.atom('ENVELOPE');
-      writeValue(response, message.cache.envelope);
+      writeSharedValue(response, message.cache.envelope, args.out.options);
       return undefined;
     case 'bodystructure':
       response.atom('BODYSTRUCTURE');
-      writeValue(response, message.cache.bodyStructure);
+      writeSharedValue(response, message.cache.bodyStructure, args.out.options);
       return undefined;
     case 'body':
       response.atom('BODY');
-      writeValue(response, message.cache.body);
+      writeSharedValue(response, message.cache.body, args.out.options);
       return undefined;
     case 'rfc822':
       response.atom('RFC822').literal(section(raw, message.cache.index, { part: [] }));
@@ -159,7 +159,7 @@ export async function fetch(args: HandlerArgs, command: FetchCommand): Promise<O
 
   const raw = items.some(needsRaw);
   const cached = items.some(needsCache);
-  const loaded = await loadMessages(ctx.storage, selected, uids, { cache: cached, raw, recent: state.recentBlobs });
+  const loaded = await loadMessages(ctx, selected, uids, { cache: cached, raw, recent: state.recentBlobs });
   const seen = !selected.readOnly && items.some(setsSeen) ? uids.filter((uid) => !(selected.flagsOf(uid) ?? []).includes('\\Seen')) : [];
   if (seen.length > 0) {
     const updated = await ctx.storage.updateFlags(selected.accountId, selected.mailboxId, seen, { mode: 'add', flags: ['\\Seen'] });
@@ -171,8 +171,8 @@ export async function fetch(args: HandlerArgs, command: FetchCommand): Promise<O
   for (const uid of uids) {
     const seq = selected.seqOf(uid);
     const message = loaded.get(uid);
-    // Without the cache the loaded record is this session's own, as just built (nothing awaited since).
-    const record = (cached ? selected.record(uid) : message?.record) ?? message?.record;
+    // The record this session knows: the loaded one when it is the session's own and no flag changed since.
+    const record = (message?.own && seen.length === 0 ? message.record : selected.record(uid)) ?? message?.record;
     if (seq === undefined || !record || (!message && (raw || cached))) {
       expunged = true;
       continue;

@@ -56,7 +56,7 @@ async function views(args: HandlerArgs, needs: Needs): Promise<{ messages: Messa
   const selected = args.state.selected;
   if (!selected) return undefined;
   const uids = selected.allUids();
-  const loaded = await loadMessages(args.ctx.storage, selected, uids, { cache: needs.header || needs.body, raw: needs.body });
+  const loaded = await loadMessages(args.ctx, selected, uids, { cache: needs.header || needs.body, raw: needs.body });
   const rev2 = args.state.enabled.has('IMAP4REV2');
   const messages: MessageView[] = [];
   uids.forEach((uid, i) => {
