@@ -16,6 +16,33 @@ export function toPositional(sql: string): string {
   return sql.replace(/\?/g, () => `$${++index}`);
 }
 
+/** Distinct statements given a name (so prepared once per connection); later ones go unnamed. */
+export const MAX_NAMED_STATEMENTS = 1000;
+
+interface Statement {
+  readonly text: string;
+  readonly name?: string;
+}
+
+/**
+ * Our SQL as PostgreSQL takes it, and a name for it: a named statement is parsed and planned
+ * once per pooled connection (the extended protocol's Parse), later runs only Bind and Execute.
+ * SQL texts are few and fixed, except IN lists whose length varies: past MAX_NAMED_STATEMENTS
+ * distinct texts the rest run unnamed, so the server's per-connection statement cache stays bounded.
+ */
+class Statements {
+  private readonly known = new Map<string, Statement>();
+
+  of(sql: string): Statement {
+    let statement = this.known.get(sql);
+    if (statement) return statement;
+    const text = toPositional(sql);
+    statement = this.known.size < MAX_NAMED_STATEMENTS ? { text, name: `pw${this.known.size}` } : { text };
+    if (statement.name !== undefined) this.known.set(sql, statement);
+    return statement;
+  }
+}
+
 /** Parses INT8 as a JS number: every integer Postwarden stores is below 2^53. */
 export const pgTypes = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
@@ -26,12 +53,15 @@ export const pgTypes = {
 
 class Queries implements SqlQueries {
   private readonly client: pg.Pool | pg.PoolClient;
-  constructor(client: pg.Pool | pg.PoolClient) {
+  private readonly statements: Statements;
+  constructor(client: pg.Pool | pg.PoolClient, statements: Statements) {
     this.client = client;
+    this.statements = statements;
   }
 
   private async query<T>(sql: string, params: readonly SqlValue[]): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
-    return this.client.query<T & pg.QueryResultRow>({ text: toPositional(sql), values: params as SqlValue[], types: pgTypes });
+    const statement = this.statements.of(sql);
+    return this.client.query<T & pg.QueryResultRow>({ ...statement, values: params as SqlValue[], types: pgTypes });
   }
 
   async all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
@@ -53,8 +83,8 @@ class Transaction extends Queries implements SqlTransaction {
   readonly commitHooks: (() => void)[] = [];
   readonly endHooks: (() => void)[] = [];
 
-  constructor(client: pg.PoolClient) {
-    super(client);
+  constructor(client: pg.PoolClient, statements: Statements) {
+    super(client, statements);
     this.pgClient = client;
   }
 
@@ -86,11 +116,12 @@ export class PostgresDriver implements SqlDriver {
   readonly claimClause = ' FOR UPDATE SKIP LOCKED';
   readonly pool: pg.Pool;
   private readonly queries: Queries;
+  private readonly statements = new Statements();
   private closed = false;
 
   constructor(pool: pg.Pool) {
     this.pool = pool;
-    this.queries = new Queries(pool);
+    this.queries = new Queries(pool, this.statements);
   }
 
   async read<T>(fn: (q: SqlQueries) => Promise<T>): Promise<T> {
@@ -102,7 +133,7 @@ export class PostgresDriver implements SqlDriver {
     if (this.closed) throw new Error('storage is closed');
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
-      const tx = new Transaction(client);
+      const tx = new Transaction(client, this.statements);
       let broken = false;
       try {
         await client.query('BEGIN');
