@@ -30,10 +30,25 @@ export function searchKeyDay(date: string): number | null {
   return dayNumber(Number(match[1]), Number(match[2]), Number(match[3]));
 }
 
+/**
+ * Days since 1970-01-01 of a real proleptic Gregorian date, by arithmetic (the days-from-civil
+ * algorithm; no Date object): the same value dayNumber gives for it.
+ */
+function civilDay(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
 /** The local-time calendar day of an instant (server time zone). */
 export function localDay(date: Date): number | null {
   if (Number.isNaN(date.getTime())) return null;
-  return dayNumber(date.getFullYear(), date.getMonth() + 1, date.getDate());
+  const year = date.getFullYear();
+  if (year < 1 || year > 9999) return null;
+  return civilDay(year, date.getMonth() + 1, date.getDate());
 }
 
 const MONTHS = new Map([

@@ -26,6 +26,33 @@ const ADDRESS_FIELDS = new Set(['from', 'to', 'cc', 'bcc']);
 const foldedNeedles = new WeakMap<SearchKey, string>();
 const orderedAnds = new WeakMap<SearchKey, readonly SearchKey[]>();
 const savedSets = new WeakMap<readonly number[], ReadonlySet<number>>();
+/** Per key, what every message is compared with: the day of a date key, the folded flag. */
+const keyDays = new WeakMap<SearchKey, number | null>();
+const foldedFlags = new WeakMap<SearchKey, string>();
+/** Header values folded for matching (and their whitespace-compressed forms, null when the same). */
+const foldedValues = new WeakMap<readonly string[], readonly (readonly [string, string | null])[]>();
+
+function foldedFlag(key: SearchKey & { readonly flag: string }): string {
+  let folded = foldedFlags.get(key);
+  if (folded === undefined) {
+    folded = asciiCasemap(key.flag);
+    foldedFlags.set(key, folded);
+  }
+  return folded;
+}
+
+/** The folded forms of header values; kept as long as the values are (shared caches keep them). */
+function foldedForms(values: readonly string[]): readonly (readonly [string, string | null])[] {
+  let forms = foldedValues.get(values);
+  if (!forms) {
+    forms = values.map((value) => {
+      const compressed = compressWhitespace(value);
+      return [unicodeCasemap(value), compressed === value ? null : unicodeCasemap(compressed)] as const;
+    });
+    foldedValues.set(values, forms);
+  }
+  return forms;
+}
 
 function needle(key: SearchKey & { readonly value: string }): string {
   let folded = foldedNeedles.get(key);
@@ -93,9 +120,9 @@ function orderedKeys(key: SearchKey & { readonly kind: 'and' }, depth: number): 
   return ordered;
 }
 
-function hasFlag(message: SearchableMessage, flag: string): boolean {
-  const wanted = asciiCasemap(flag); // RFC 9051 §9: alphabetic characters are case-insensitive
-  return message.flags.some((f) => asciiCasemap(f) === wanted);
+function hasFlag(message: SearchableMessage, flag: string, wanted: string): boolean {
+  // RFC 9051 §9: alphabetic characters are case-insensitive; `wanted` is the flag casemapped.
+  return message.flags.some((f) => f === flag || (f.length === flag.length && asciiCasemap(f) === wanted));
 }
 
 /**
@@ -109,10 +136,9 @@ function matchHeader(key: SearchKey & { readonly kind: 'header' }, message: Sear
   const values = message.header(field);
   if (key.value === '') return values.length > 0;
   const folded = needle(key);
-  for (const value of values) {
-    if (containsFolded(value, folded)) return true;
-    const compressed = compressWhitespace(value);
-    if (compressed !== value && containsFolded(compressed, folded)) return true;
+  if (folded === '') return values.length > 0;
+  for (const [value, compressed] of foldedForms(values)) {
+    if (value.includes(folded) || (compressed !== null && compressed.includes(folded))) return true;
   }
   if (values.length > 0 && ADDRESS_FIELDS.has(field)) {
     return containsFolded(addressText(message.addresses(field as 'from' | 'to' | 'cc' | 'bcc')), folded);
@@ -127,7 +153,11 @@ function matchHeader(key: SearchKey & { readonly kind: 'header' }, message: Sear
  * in (the mailbox answers NIL for SAVEDATE; SAVEDATESUPPORTED tells the client).
  */
 function matchDate(key: SearchKey & { readonly kind: 'date' }, message: SearchableMessage): boolean {
-  const want = searchKeyDay(key.date);
+  let want = keyDays.get(key);
+  if (want === undefined) {
+    want = searchKeyDay(key.date);
+    keyDays.set(key, want);
+  }
   if (want === null) return false;
   let have: number | null;
   if (key.which === 'sent') have = sentDay(message);
@@ -145,10 +175,10 @@ function matchesAt(key: SearchKey, message: SearchableMessage, context: SearchCo
     case 'all':
       return true;
     case 'flag':
-      if (asciiCasemap(key.flag) === '\\RECENT') return message.recent === key.set;
-      return hasFlag(message, key.flag) === key.set;
+      if (foldedFlag(key) === '\\RECENT') return message.recent === key.set;
+      return hasFlag(message, key.flag, foldedFlag(key)) === key.set;
     case 'new': // RFC 3501 §6.4.4: RECENT UNSEEN
-      return message.recent && !hasFlag(message, '\\Seen');
+      return message.recent && !hasFlag(message, '\\Seen', '\\SEEN');
     case 'old': // RFC 3501 §6.4.4: NOT RECENT
       return !message.recent;
     case 'recent':

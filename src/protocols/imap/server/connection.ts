@@ -11,16 +11,19 @@ import { TLSSocket } from 'node:tls';
 import { constants as zlib, createDeflateRaw, createInflateRaw, type DeflateRaw, type InflateRaw } from 'node:zlib';
 import type { ChangeEvent } from '../../../storage/api.ts';
 import type { TlsProvider } from '../../../tls/certificates.ts';
-import { capabilityCode, statusResponse, utf8 } from '../wire/encoder.ts';
+import { capabilityCode, statusResponse } from '../wire/encoder.ts';
 import { limitsAfterLogin } from '../wire/limits.ts';
 import { ImapCommandReader } from '../wire/reader.ts';
 import { capabilityList } from './commands/any-state.ts';
 import type { ImapContext, Outcome, SessionState } from './context.ts';
 import { RecentBlobs } from './message-view.ts';
-import { Responder } from './responder.ts';
+import { Responder, type WireChunk } from './responder.ts';
 import { ImapSession } from './session.ts';
 
-/** Chunks shorter than this are gathered and written together (one FETCH answer is many small responses). */
+/**
+ * Chunks shorter than this are gathered and written together (one FETCH answer is many small
+ * responses); consecutive wire text is joined into one string, encoded once by the socket.
+ */
 export const GATHER_CHUNK_OCTETS = 16 * 1024;
 /** Gathered octets are written once they reach this much. */
 export const GATHER_OCTETS = 64 * 1024;
@@ -61,8 +64,8 @@ export class ImapConnection {
   private inflate: InflateRaw | undefined;
   private stopping = false;
   private unsubscribe: (() => void) | undefined;
-  /** Small chunks written but not yet handed to the socket, in order. */
-  private gathered: Uint8Array[] = [];
+  /** Small chunks written but not yet handed to the socket, in order; no two strings in a row. */
+  private gathered: WireChunk[] = [];
   private gatheredOctets = 0;
   private readonly onData = (chunk: Buffer) => this.received(chunk);
 
@@ -281,35 +284,46 @@ export class ImapConnection {
   }
 
   private writeText(text: string): void {
-    this.write([utf8(text)]);
+    this.write([text]);
   }
 
-  private write(chunks: readonly Uint8Array[]): void {
+  private write(chunks: readonly WireChunk[]): void {
     if (this.mode.kind === 'closed') return;
     for (const chunk of chunks) {
-      if (chunk.length >= GATHER_CHUNK_OCTETS) {
+      const gathered = this.gathered; // drain() replaces it
+      // Text is counted in UTF-16 units: only the batching threshold depends on it.
+      if (typeof chunk === 'string') {
+        const last = gathered.length - 1;
+        if (last >= 0 && typeof gathered[last] === 'string') gathered[last] += chunk;
+        else gathered.push(chunk);
+      } else if (chunk.length >= GATHER_CHUNK_OCTETS) {
         this.drain();
         this.send(chunk);
         continue;
+      } else {
+        gathered.push(chunk);
       }
-      this.gathered.push(chunk);
       this.gatheredOctets += chunk.length;
       if (this.gatheredOctets >= GATHER_OCTETS) this.drain();
     }
     if (!this.pumping) this.drain();
   }
 
-  /** Hands the gathered chunks on as one. */
+  /** Hands the gathered chunks on: one text, or the octets joined into one buffer. */
   private drain(): void {
     const gathered = this.gathered;
     if (gathered.length === 0) return;
-    const data = gathered.length === 1 ? gathered[0] : Buffer.concat(gathered, this.gatheredOctets);
     this.gathered = [];
     this.gatheredOctets = 0;
-    if (data) this.send(data);
+    const first = gathered[0];
+    if (gathered.length === 1 && first !== undefined) {
+      this.send(first);
+      return;
+    }
+    this.send(Buffer.concat(gathered.map((chunk) => (typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk))));
   }
 
-  private send(chunk: Uint8Array): void {
+  private send(chunk: WireChunk): void {
     if (this.deflate) this.deflate.write(chunk);
     else this.socket.write(chunk);
   }

@@ -58,3 +58,16 @@ void test(`an entry is served for ${ENTRY_MAX_AGE_MS / 60_000} minutes after it 
   assert.equal(caches.size, 0);
   assert.equal(caches.octets, 0);
 });
+
+void test('when every entry was used since its last turn, each gets a second one and the new entry stays', () => {
+  const caches = new MessageCaches(300);
+  for (let i = 0; i < 3; i++) caches.set(1, `b${i}`, cache(`m${i}`), 100);
+  for (let i = 0; i < 3; i++) assert.ok(caches.get(1, `b${i}`));
+  const fresh = cache('new');
+  caches.set(2, 'b0', fresh, 100);
+  assert.equal(caches.get(2, 'b0'), fresh, 'the entry just stored is kept');
+  assert.equal(caches.size, 3);
+  assert.equal(caches.octets, 300);
+  assert.equal(caches.get(1, 'b0'), undefined, 'the oldest went after its second turn');
+  assert.ok(caches.get(1, 'b1'));
+});

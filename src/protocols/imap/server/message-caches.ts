@@ -20,10 +20,12 @@ export const ENTRY_MAX_AGE_MS = 10 * 60_000;
 export const ENTRY_OVERHEAD_OCTETS = 768;
 
 interface Entry {
+  readonly accountId: AccountId;
+  readonly blobId: string;
   readonly cache: MessageCache;
   readonly octets: number;
-  /** The use count when the entry last moved to the recent end. */
-  stamp: number;
+  /** Looked up since it was last passed over for eviction (the CLOCK reference bit). */
+  used: boolean;
   /** When it was stored (ms). */
   readonly storedAt: number;
 }
@@ -33,13 +35,19 @@ export function estimateOctets(storedText: string, cache: MessageCache): number 
   return storedText.length + cache.header.length + ENTRY_OVERHEAD_OCTETS;
 }
 
+/**
+ * Eviction is CLOCK, an approximation of LRU: a lookup only sets the entry's reference bit,
+ * and eviction passes over the oldest entries, giving each one with its bit set a second turn
+ * at the recent end. Moving an entry on every lookup (true LRU) would cost two map updates per
+ * message and, when many sessions read the same mailboxes, rebuild the tables constantly.
+ */
 export class MessageCaches {
   private readonly limit: number;
-  /** Key to entry; Map order is least recently used first. */
-  private readonly entries = new Map<string, Entry>();
+  /** Account to blob id to entry: a lookup hashes the blob id alone, never a joined key. */
+  private readonly accounts = new Map<AccountId, Map<string, Entry>>();
+  /** Every entry, oldest turn first. */
+  private readonly order = new Set<Entry>();
   private total = 0;
-  /** Lookups and insertions so far: an entry used within the last half of the entries' count stays where it is. */
-  private uses = 0;
 
   private readonly now: () => number;
 
@@ -49,7 +57,7 @@ export class MessageCaches {
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.order.size;
   }
 
   get octets(): number {
@@ -57,42 +65,56 @@ export class MessageCaches {
   }
 
   get(accountId: AccountId, blobId: string): MessageCache | undefined {
-    const key = `${accountId}/${blobId}`;
-    const entry = this.entries.get(key);
+    const entry = this.accounts.get(accountId)?.get(blobId);
     if (!entry) return undefined;
     if (this.now() - entry.storedAt >= ENTRY_MAX_AGE_MS) {
-      this.entries.delete(key);
-      this.total -= entry.octets;
+      this.remove(entry);
       return undefined;
     }
-    // Approximate LRU: moving an entry on every hit would cost two map updates per message.
-    if (++this.uses - entry.stamp > this.entries.size >> 1) {
-      entry.stamp = this.uses;
-      this.entries.delete(key);
-      this.entries.set(key, entry);
-    }
+    entry.used = true;
     return entry.cache;
   }
 
   set(accountId: AccountId, blobId: string, cache: MessageCache, octets: number): void {
     if (octets > this.limit) return;
-    const key = `${accountId}/${blobId}`;
-    const old = this.entries.get(key);
-    if (old) {
-      this.entries.delete(key);
-      this.total -= old.octets;
+    let entries = this.accounts.get(accountId);
+    if (!entries) {
+      entries = new Map();
+      this.accounts.set(accountId, entries);
     }
-    this.entries.set(key, { cache, octets, stamp: ++this.uses, storedAt: this.now() });
+    const old = entries.get(blobId);
+    if (old) this.remove(old);
+    const entry: Entry = { accountId, blobId, cache, octets, used: false, storedAt: this.now() };
+    entries.set(blobId, entry);
+    this.order.add(entry);
     this.total += octets;
-    for (const [oldest, entry] of this.entries) {
+    // Terminates: an entry given a second turn has its bit cleared, so the next pass evicts it;
+    // the new entry alone fits (octets <= limit).
+    for (const oldest of this.order) {
       if (this.total <= this.limit) break;
-      this.entries.delete(oldest);
-      this.total -= entry.octets;
+      if (oldest === entry) continue;
+      if (oldest.used) {
+        oldest.used = false;
+        this.order.delete(oldest);
+        this.order.add(oldest);
+      } else {
+        this.remove(oldest);
+      }
     }
   }
 
   clear(): void {
-    this.entries.clear();
+    this.accounts.clear();
+    this.order.clear();
     this.total = 0;
+  }
+
+  private remove(entry: Entry): void {
+    const entries = this.accounts.get(entry.accountId);
+    if (entries?.get(entry.blobId) === entry) {
+      entries.delete(entry.blobId);
+      if (entries.size === 0) this.accounts.delete(entry.accountId);
+    }
+    if (this.order.delete(entry)) this.total -= entry.octets;
   }
 }

@@ -124,3 +124,22 @@ test('matches a plain array of records under appends, updates and removals', () 
     }),
   );
 });
+
+test('a clone has the same records, no recent marks, and changes apart from the original', () => {
+  const table = new MessageTable(7, 0);
+  const odd = { ...message(5), blobId: 'not-hex', emailId: 'E-5' };
+  for (const record of [message(1, ['\\Seen']), odd, message(8, ['$Work'])]) table.append(record, true);
+  const copy = table.clone();
+  assert.equal(copy.recentCount, 0);
+  assert.deepEqual([0, 1, 2].map((i) => copy.recordAt(i)), [0, 1, 2].map((i) => table.recordAt(i)));
+  copy.update(0, message(1, ['\\Deleted']));
+  copy.remove([1]);
+  copy.append(message(9), false);
+  copy.setRecentFrom(8);
+  assert.deepEqual(table.flagsAt(0), ['\\Seen']);
+  assert.equal(table.length, 3);
+  assert.deepEqual(table.recordAt(1), odd);
+  assert.deepEqual(copy.uidList(), [1, 8, 9]);
+  assert.deepEqual([0, 1, 2].map((i) => copy.recentAt(i)), [false, true, true]);
+  assert.equal(copy.recentCount, 2);
+});

@@ -36,7 +36,8 @@ export class MessageTable {
   private internalDates: Float64Array;
   private saveDates: Float64Array;
   private sizes: Float64Array;
-  private blobIds: Uint8Array;
+  /** A Buffer, so an id is read as hex without a view object per read. */
+  private blobIds: Buffer;
   /** Ids not in the packed form, by UID. */
   private readonly oddIds = new Map<number, OddIds>();
   private flagSets: (readonly string[])[] = [];
@@ -53,7 +54,7 @@ export class MessageTable {
     this.internalDates = new Float64Array(room);
     this.saveDates = new Float64Array(room);
     this.sizes = new Float64Array(room);
-    this.blobIds = new Uint8Array(room * BLOB_OCTETS);
+    this.blobIds = Buffer.alloc(room * BLOB_OCTETS);
   }
 
   get length(): number {
@@ -105,6 +106,29 @@ export class MessageTable {
     this.recentTotal++;
   }
 
+  /** Marks \Recent every message whose UID is at least `uid` (RFC 3501 §2.3.2). */
+  setRecentFrom(uid: number): void {
+    for (let index = this.lowerBound(uid); index < this.count; index++) this.setRecent(index);
+  }
+
+  /** A copy holding no recent marks; it shares nothing that changes (interned flag lists are frozen). */
+  clone(): MessageTable {
+    const copy = new MessageTable(this.mailboxId, this.count);
+    const n = this.count;
+    copy.count = n;
+    copy.uids.set(this.uids.subarray(0, n));
+    copy.modSeqs.set(this.modSeqs.subarray(0, n));
+    copy.flagRefs.set(this.flagRefs.subarray(0, n));
+    copy.internalDates.set(this.internalDates.subarray(0, n));
+    copy.saveDates.set(this.saveDates.subarray(0, n));
+    copy.sizes.set(this.sizes.subarray(0, n));
+    copy.blobIds.set(this.blobIds.subarray(0, n * BLOB_OCTETS));
+    for (const [uid, ids] of this.oddIds) copy.oddIds.set(uid, ids);
+    copy.flagSets = [...this.flagSets];
+    copy.flagIndex = new Map(this.flagIndex);
+    return copy;
+  }
+
   /** The UIDs in order, as a plain array. */
   uidList(): number[] {
     return Array.from(this.uids.subarray(0, this.count));
@@ -115,7 +139,7 @@ export class MessageTable {
     const uid = this.uidAt(index);
     if (uid === undefined) return undefined;
     const odd = this.oddIds.get(uid);
-    const blobId = odd ? odd.blobId : Buffer.from(this.blobIds.buffer, this.blobIds.byteOffset + index * BLOB_OCTETS, BLOB_OCTETS).toString('hex');
+    const blobId = odd ? odd.blobId : this.blobIds.toString('hex', index * BLOB_OCTETS, (index + 1) * BLOB_OCTETS);
     return {
       mailboxId: this.mailboxId,
       uid,
@@ -140,7 +164,7 @@ export class MessageTable {
     this.internalDates[index] = record.internalDate.getTime();
     this.saveDates[index] = record.saveDate.getTime();
     this.sizes[index] = record.size;
-    if (packable(record)) this.blobIds.set(Buffer.from(record.blobId, 'hex'), index * BLOB_OCTETS);
+    if (packable(record)) this.blobIds.write(record.blobId, index * BLOB_OCTETS, BLOB_OCTETS, 'hex');
     else this.oddIds.set(record.uid, { blobId: record.blobId, emailId: record.emailId });
     this.recents[index] = recent ? 1 : 0;
     if (recent) this.recentTotal++;
@@ -195,7 +219,7 @@ export class MessageTable {
     this.internalDates = widen(this.internalDates, (n) => new Float64Array(n));
     this.saveDates = widen(this.saveDates, (n) => new Float64Array(n));
     this.sizes = widen(this.sizes, (n) => new Float64Array(n));
-    this.blobIds = widen(this.blobIds, (n) => new Uint8Array(n), BLOB_OCTETS);
+    this.blobIds = widen(this.blobIds, (n) => Buffer.alloc(n), BLOB_OCTETS);
   }
 
   /** The index of a flag list in the interned table (the same list, case and order kept). */

@@ -8,6 +8,7 @@
 
 import type { AccountId, Mailbox, MailboxId, MessageRecord, Storage } from '../../../storage/api.ts';
 import type { SequenceSet } from '../wire/types.ts';
+import { fromSnapshot, keepSnapshot, type StartingList } from './mailbox-snapshots.ts';
 import { MessageTable } from './message-table.ts';
 
 export interface SyncOptions {
@@ -45,32 +46,29 @@ export class SelectedMailbox {
   /** Set when a change event for this mailbox arrived since the last sync. */
   dirty = false;
 
-  private constructor(mailbox: Mailbox, readOnly: boolean, records: readonly MessageRecord[], recentFrom: number) {
+  private constructor(mailbox: Mailbox, readOnly: boolean, list: StartingList) {
     this.accountId = mailbox.accountId;
     this.mailboxId = mailbox.id;
     this.name = mailbox.name;
     this.readOnly = readOnly;
     this.uidValidity = mailbox.uidValidity;
-    this.knownModSeq = mailbox.highestModSeq;
+    // Records listed after the mailbox row may be newer than its HIGHESTMODSEQ: take the larger.
+    this.knownModSeq = Math.max(mailbox.highestModSeq, list.modSeq);
     this.uidNext = mailbox.uidNext;
-    this.table = new MessageTable(mailbox.id, records.length);
-    // Messages with UID >= recentFrom are \Recent for this session.
-    for (const record of records) this.table.append(record, record.uid >= recentFrom);
+    this.table = list.table;
   }
 
   /** Loads the mailbox for SELECT (read-write, claims \Recent) or EXAMINE (read-only). */
   static async open(storage: Storage, mailbox: Mailbox, readOnly: boolean): Promise<SelectedMailbox | undefined> {
-    const listed = await storage.listMessages(mailbox.accountId, mailbox.id);
-    if (!listed.ok) return undefined;
+    const list = (await fromSnapshot(storage, mailbox)) ?? (await listAll(storage, mailbox));
+    if (!list) return undefined;
     const fresh = (await storage.getMailboxById(mailbox.accountId, mailbox.id)) ?? mailbox;
     // RFC 3501 §6.3.2: EXAMINE does not change \Recent; SELECT takes the new ones for this session.
     // A claim up to UID 0 takes nothing: it only tells where the recent messages start.
     const claimed = await storage.claimRecent(mailbox.accountId, mailbox.id, readOnly ? 0 : fresh.uidNext);
-    const recentFrom = claimed.ok ? claimed.value : Number.POSITIVE_INFINITY;
-    const selected = new SelectedMailbox(fresh, readOnly, listed.value, recentFrom);
-    // Records listed after the mailbox row may be newer than its HIGHESTMODSEQ: take the larger.
-    for (const record of listed.value) selected.knownModSeq = Math.max(selected.knownModSeq, record.modSeq);
-    return selected;
+    // Messages with UID >= recentFrom are \Recent for this session.
+    if (claimed.ok) list.table.setRecentFrom(claimed.value);
+    return new SelectedMailbox(fresh, readOnly, list);
   }
 
   get exists(): number {
@@ -276,4 +274,19 @@ function sameFlags(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   const lower = new Set(a.map((flag) => flag.toLowerCase()));
   return b.every((flag) => lower.has(flag.toLowerCase()));
+}
+
+/** Every message of the mailbox from storage; the list is kept as the mailbox's snapshot. */
+async function listAll(storage: Storage, mailbox: Mailbox): Promise<StartingList | undefined> {
+  const listed = await storage.listMessages(mailbox.accountId, mailbox.id);
+  if (!listed.ok) return undefined;
+  const table = new MessageTable(mailbox.id, listed.value.length);
+  let modSeq = 0;
+  for (const record of listed.value) {
+    table.append(record, false);
+    modSeq = Math.max(modSeq, record.modSeq);
+  }
+  const list = { table, modSeq };
+  keepSnapshot(storage, mailbox, list);
+  return list;
 }

@@ -10,7 +10,7 @@ import { encodeAstring, encodeFlagList, encodeNstring, encodeNumber, encodeStrin
 
 export class ResponseBuilder {
   readonly #options: EncodeOptions;
-  readonly #chunks: Uint8Array[] = [];
+  readonly #chunks: (Uint8Array | string)[] = [];
   #text = '';
   /** Whether the next item needs a space before it. */
   #spaced = false;
@@ -88,6 +88,14 @@ export class ResponseBuilder {
 
   /** Ends the response with CRLF and returns its chunks. */
   finish(): Uint8Array[] {
+    return this.finishParts().map((part) => (typeof part === 'string' ? utf8(part) : part));
+  }
+
+  /**
+   * Ends the response with CRLF and returns its parts: wire text as strings (valid as for
+   * `raw`), literal octets as given. A writer gathering many responses encodes the text once.
+   */
+  finishParts(): (Uint8Array | string)[] {
     this.#text += '\r\n';
     this.#flush();
     return this.#chunks.splice(0);
@@ -103,7 +111,7 @@ export class ResponseBuilder {
 
   #flush(): void {
     if (this.#text === '') return;
-    this.#chunks.push(utf8(this.#text));
+    this.#chunks.push(this.#text);
     this.#text = '';
   }
 }
