@@ -24,12 +24,16 @@
 // name already under way (unlinks of one name run in order), so an unlink never takes a file
 // that a new row references.
 
+import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SqlDriver, SqlQueries, SqlTransaction } from '../sql/driver.ts';
 import { decrementRefs, incrementRefs, type BlobStore, type StagedBlob } from './blob-store.ts';
 import { BlobMover } from './mover.ts';
 import { BlobWriter } from './writer.ts';
+
+/** Blobs up to this size (plaintext octets) are read synchronously; larger ones on the thread pool. */
+export const SYNC_READ_MAX_OCTETS = 256 * 1024;
 
 /** Orphan files younger than this are left alone: their transaction may still commit. */
 export const ORPHAN_MIN_AGE_MS = 60 * 60 * 1000;
@@ -240,11 +244,15 @@ export class FileBlobStore implements BlobStore {
   }
 
   async read(q: SqlQueries, owner: number, id: string): Promise<Uint8Array | undefined> {
-    const row = await q.get<{ inline: Uint8Array | null }>('SELECT inline FROM blobs WHERE account_id = ? AND id = ?', [owner, id]);
+    const row = await q.get<{ inline: Uint8Array | null; size: number }>('SELECT inline, size FROM blobs WHERE account_id = ? AND id = ?', [owner, id]);
     if (!row) return undefined;
     if (row.inline) return row.inline;
     try {
-      return await readFile(this.pathOf(owner, id));
+      // A small file is read at once on the event loop (recent mail is in the page cache): the
+      // four thread-pool round trips of an asynchronous read (open, stat, read, close), each
+      // queued behind other sessions' fsyncs, made IMAP FETCH and queue runs wait far longer.
+      const path = this.pathOf(owner, id);
+      return Number(row.size) <= SYNC_READ_MAX_OCTETS ? readFileSync(path) : await readFile(path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
