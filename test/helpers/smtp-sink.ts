@@ -76,7 +76,9 @@ export class SmtpSink {
 
   async messages(): Promise<SinkMessage[]> {
     const text = await readFile(join(this.dir, 'log.jsonl'), 'utf8');
+    // Only whole lines: the sink may be writing the last one while it is read.
     return text
+      .slice(0, text.lastIndexOf('\n') + 1)
       .split('\n')
       .filter((line) => line !== '')
       .map((line) => JSON.parse(line) as SinkRecord)
