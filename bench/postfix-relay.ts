@@ -28,7 +28,7 @@ import { promisify } from 'node:util';
 import { freePort } from '../test/helpers/free-port.ts';
 import type { BenchDkimKey } from './outbound-queue.ts';
 import type { Destination } from './outbound-sink.ts';
-import { masterCf } from './postfix.ts';
+import { benchMainCf, masterCf } from './postfix.ts';
 import { processTree, treeCpuSeconds } from './proc.ts';
 
 const run = promisify(execFile);
@@ -95,43 +95,19 @@ function countFiles(dir: string): number {
   return count;
 }
 
+/** Relaying everything to the sinks by transport_maps (no DNS), holding what arrives, through `milters`. */
 function mainCf(dir: string, processLimit: number, milters: readonly string[]): string {
-  const settings: [string, string][] = [
-    ['compatibility_level', '3.6'],
-    ['queue_directory', join(dir, 'queue')],
-    ['data_directory', join(dir, 'data')],
-    ['maillog_file_prefixes', dir],
-    ['maillog_file', join(dir, 'maillog')],
-    ['myhostname', 'postfix.bench.test'],
-    ['mydomain', 'bench.test'],
-    ['mydestination', 'localhost'],
-    ['inet_interfaces', '127.0.0.1'],
-    ['inet_protocols', 'ipv4'],
-    ['mynetworks', '127.0.0.0/8'],
+  return benchMainCf(dir, processLimit, [
     ['relay_domains', ''],
     ['transport_maps', `hash:${join(dir, 'etc', 'transport')}`],
     // HOLD first: permit_mynetworks would end the evaluation before it.
     ['smtpd_recipient_restrictions', 'check_client_access static:HOLD, permit_mynetworks, reject_unauth_destination'],
-    ['smtpd_delay_reject', 'no'],
-    ['smtpd_peername_lookup', 'no'],
     ['smtp_dns_support_level', 'disabled'],
-    ['smtpd_client_connection_rate_limit', '0'],
-    ['smtpd_client_connection_count_limit', '0'],
-    ['in_flow_delay', '0'],
-    ['default_process_limit', String(processLimit)],
-    ['alias_maps', ''],
-    ['alias_database', ''],
-    ['biff', 'no'],
     ...(milters.length === 0 ? [] : ([
       ['smtpd_milters', milters.join(', ')],
       ['milter_default_action', 'tempfail'],
-    ] as [string, string][])),
-  ];
-  for (const pair of (process.env.POSTWARDEN_BENCH_POSTFIX_MAIN ?? '').split(';')) {
-    const at = pair.indexOf('=');
-    if (at > 0) settings.push([pair.slice(0, at).trim(), pair.slice(at + 1).trim()]);
-  }
-  return settings.map(([name, value]) => `${name} = ${value}`).join('\n') + '\n';
+    ] as const)),
+  ]);
 }
 
 /** One opendkim's configuration: sign only, with one key (2.11 signs with one algorithm per instance). */

@@ -107,8 +107,14 @@ export function masterCf(port: number): string {
   return `${services.join('\n')}\n`;
 }
 
-function mainCf(dir: string, domain: string, user: { uid: number; gid: number }, processLimit: number): string {
-  const settings: [string, string][] = [
+/**
+ * main.cf for a throwaway Postfix in `dir` on 127.0.0.1: the settings every bench instance
+ * shares (its own queue and log, no DNS or client lookups, no rate limits, `processLimit`
+ * processes), then `specific` (what it delivers and how), then POSTWARDEN_BENCH_POSTFIX_MAIN
+ * ("name=value;name=value") for experiments. Postfix takes a setting's last value.
+ */
+export function benchMainCf(dir: string, processLimit: number, specific: readonly (readonly [string, string])[]): string {
+  const settings: (readonly [string, string])[] = [
     ['compatibility_level', '3.6'],
     ['queue_directory', join(dir, 'queue')],
     ['data_directory', join(dir, 'data')],
@@ -116,20 +122,12 @@ function mainCf(dir: string, domain: string, user: { uid: number; gid: number },
     ['maillog_file', join(dir, 'maillog')],
     ['myhostname', 'postfix.bench.test'],
     ['mydomain', 'bench.test'],
-    // The bench domain is a virtual mailbox domain, so it must not be in mydestination too.
     ['mydestination', 'localhost'],
     ['inet_interfaces', '127.0.0.1'],
     ['inet_protocols', 'ipv4'],
     ['mynetworks', '127.0.0.0/8'],
-    ['virtual_mailbox_domains', domain],
-    ['virtual_mailbox_base', join(dir, 'vmail')],
-    ['virtual_mailbox_maps', `hash:${join(dir, 'etc', 'vmailbox')}`],
-    ['virtual_uid_maps', `static:${user.uid}`],
-    ['virtual_gid_maps', `static:${user.gid}`],
-    ['smtpd_recipient_restrictions', 'permit_mynetworks, reject_unauth_destination'],
     ['smtpd_delay_reject', 'no'],
     ['smtpd_peername_lookup', 'no'],
-    ['disable_dns_lookups', 'yes'],
     ['smtpd_client_connection_rate_limit', '0'],
     ['smtpd_client_connection_count_limit', '0'],
     ['in_flow_delay', '0'],
@@ -137,12 +135,26 @@ function mainCf(dir: string, domain: string, user: { uid: number; gid: number },
     ['alias_maps', ''],
     ['alias_database', ''],
     ['biff', 'no'],
+    ...specific,
   ];
   for (const pair of (process.env.POSTWARDEN_BENCH_POSTFIX_MAIN ?? '').split(';')) {
     const at = pair.indexOf('=');
     if (at > 0) settings.push([pair.slice(0, at).trim(), pair.slice(at + 1).trim()]);
   }
   return settings.map(([name, value]) => `${name} = ${value}`).join('\n') + '\n';
+}
+
+/** Delivery to Maildirs: the bench domain is a virtual mailbox domain (so not in mydestination). */
+function mainCf(dir: string, domain: string, user: { uid: number; gid: number }, processLimit: number): string {
+  return benchMainCf(dir, processLimit, [
+    ['virtual_mailbox_domains', domain],
+    ['virtual_mailbox_base', join(dir, 'vmail')],
+    ['virtual_mailbox_maps', `hash:${join(dir, 'etc', 'vmailbox')}`],
+    ['virtual_uid_maps', `static:${user.uid}`],
+    ['virtual_gid_maps', `static:${user.gid}`],
+    ['smtpd_recipient_restrictions', 'permit_mynetworks, reject_unauth_destination'],
+    ['disable_dns_lookups', 'yes'],
+  ]);
 }
 
 function alive(pid: number): boolean {
