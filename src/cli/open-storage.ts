@@ -26,13 +26,7 @@ export function masterKeyFor(config: Config): MasterKey {
   return config.storage.master_key !== '' ? masterKeyFromHex(config.storage.master_key) : loadOrCreateMasterKey(dataDir);
 }
 
-export interface OpenOptions {
-  /** The server resumes moving blobs a previous run left inline in the database. */
-  readonly resumeBlobMoves?: boolean;
-  readonly onBlobError?: (message: string) => void;
-}
-
-export async function openConfiguredStorage(config: Config, options: OpenOptions = {}): Promise<OpenedStorage> {
+export async function openConfiguredStorage(config: Config): Promise<OpenedStorage> {
   const master = masterKeyFor(config);
   const encrypt = config.storage.encryption;
   if (config.storage.driver === 'postgres') {
@@ -40,7 +34,7 @@ export async function openConfiguredStorage(config: Config, options: OpenOptions
     const storage = await openPostgresStorage({ url: config.storage.url, master, encrypt });
     return { storage, housekeeping: async () => 0, verpSecret: deriveSecret(master, 'verp') };
   }
-  const storage = await openSqliteStorage({ dataDir: dataDirectory(config), master, encrypt, ...options });
+  const storage = await openSqliteStorage({ dataDir: dataDirectory(config), master, encrypt });
   return { storage, housekeeping: () => storage.sweepOrphanBlobs(), verpSecret: deriveSecret(master, 'verp') };
 }
 

@@ -59,10 +59,7 @@ export async function serve(loaded: LoadedConfig): Promise<void> {
   ensureDirectory(dataDir);
   const lock = lockDataDirectory(dataDir);
   try {
-    const { storage, housekeeping, verpSecret } = await openConfiguredStorage(config, {
-      resumeBlobMoves: true,
-      onBlobError: (message) => logger.error({ detail: message }, 'moving a blob to its file failed; it stays durable in the database'),
-    });
+    const { storage, housekeeping, verpSecret } = await openConfiguredStorage(config);
     try {
       const password = loaded.localMode ? await bootstrapLocalMode(storage) : undefined;
       const tls = await TlsProvider.create({

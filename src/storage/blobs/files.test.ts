@@ -1,7 +1,7 @@
-// The file blob store: new blobs are durable inline in their row when the transaction commits,
-// the mover then writes their content-addressed files and clears the inline copy; reference
-// counting removes files when the last reference goes, never while a blob is staged or moving;
-// inline blobs left by a crash are re-queued; the orphan sweep removes only what nothing needs.
+// The file blob store: small blobs live in their row and are durable with the commit; large ones
+// are written to their content-addressed files before the transaction, which only references
+// them; reference counting removes files when the last reference goes, never while a blob is
+// staged again; the orphan sweep removes only what nothing needs.
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -10,26 +10,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { SqliteDriver } from '../sqlite/driver.ts';
-import { FILE_FIRST_MIN_OCTETS, FileBlobStore, ORPHAN_MIN_AGE_MS } from './files.ts';
+import { FILE_MIN_OCTETS, FileBlobStore, ORPHAN_MIN_AGE_MS } from './files.ts';
 
 const SCHEMA = 'CREATE TABLE IF NOT EXISTS blobs (account_id INTEGER, id TEXT, refs INTEGER, size INTEGER, inline BLOB, PRIMARY KEY (account_id, id))';
 
-async function setup(fn: (store: FileBlobStore, driver: SqliteDriver, root: string, reopen: () => FileBlobStore) => Promise<void>): Promise<void> {
+async function setup(fn: (store: FileBlobStore, driver: SqliteDriver, root: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'postwarden-blobs-'));
   const driver = new SqliteDriver({ path: join(dir, 'db'), migrate: (db) => db.exec(SCHEMA) });
   const root = join(dir, 'blobs');
   await mkdir(root);
-  const stores: FileBlobStore[] = [];
-  const make = () => {
-    const store = new FileBlobStore(root);
-    store.attach(driver);
-    stores.push(store);
-    return store;
-  };
+  const store = new FileBlobStore(root);
   try {
-    await fn(make(), driver, root, make);
+    await fn(store, driver, root);
   } finally {
-    for (const store of stores) await store.close();
+    await store.close();
     await driver.close();
     await rm(dir, { recursive: true, force: true });
   }
@@ -40,18 +34,12 @@ const bytes = Buffer.from('sealed bytes');
 const inlineOf = (driver: SqliteDriver) =>
   driver.read(async (q) => (await q.get<{ inline: Uint8Array | null }>('SELECT inline FROM blobs WHERE account_id = 1 AND id = ?', [ID]))?.inline);
 
-const large = () => Buffer.alloc(FILE_FIRST_MIN_OCTETS, 7);
-/** Large blobs go to their files first only while something else is being stored too. */
-const busy = (store: FileBlobStore) => store.stage(2, 'cd'.repeat(32), 1, bytes);
+const large = () => Buffer.alloc(FILE_MIN_OCTETS, 7);
 const pathOf = (root: string) => join(root, '1', 'ab', ID);
 
 describe('file blob store', () => {
   it('writes a large blob to its file before the transaction, which only references it', async () => {
     await setup(async (store, driver, root) => {
-      const alone = await store.stage(1, ID, 5, large());
-      assert.ok(!alone.inFile, 'alone, a large blob takes the inline path');
-      store.unstage(alone);
-      await busy(store);
       const staged = await store.stage(1, ID, 5, large());
       assert.ok(staged.inFile && existsSync(pathOf(root)), 'the file is durable before the commit');
       await driver.write(async (tx) => store.addStaged(tx, staged));
@@ -63,7 +51,6 @@ describe('file blob store', () => {
 
   it('removes a file it created for transactions that all rolled back, and keeps one a row references', async () => {
     await setup(async (store, driver, root) => {
-      await busy(store);
       const lost = await store.stage(1, ID, 5, large());
       await assert.rejects(driver.write(async (tx) => {
         await store.addStaged(tx, lost);
@@ -84,7 +71,6 @@ describe('file blob store', () => {
 
   it('never loses a file when the last reference goes while the same content is written again', async () => {
     await setup(async (store, driver, root) => {
-      await busy(store);
       for (let round = 0; round < 20; round++) {
         const first = await store.stage(1, ID, 5, large());
         await driver.write(async (tx) => store.addStaged(tx, first));
@@ -105,65 +91,47 @@ describe('file blob store', () => {
     });
   });
 
-  it('keeps a new blob inline at commit, then moves it to its file and clears the inline copy', async () => {
+  it('keeps a small blob in its row, with no file, and readable at once', async () => {
     await setup(async (store, driver, root) => {
       const staged = await store.stage(1, ID, 5, bytes);
+      assert.ok(!staged.inFile);
       await driver.write(async (tx) => store.addStaged(tx, staged));
       store.unstage(staged);
-      assert.deepEqual(Buffer.from((await store.read(await driver.read(async (q) => q), 1, ID)) ?? []), bytes, 'readable at once');
-      await store.moverIdle();
-      const path = join(root, '1', 'ab', ID);
-      assert.ok(existsSync(path), 'the file exists after the move');
-      assert.equal(await inlineOf(driver), null, 'the inline copy is gone');
-      assert.deepEqual(Buffer.from((await store.read(await driver.read(async (q) => q), 1, ID)) ?? []), bytes, 'readable from the file');
+      assert.deepEqual(Buffer.from((await store.read(await driver.read(async (q) => q), 1, ID)) ?? []), bytes);
+      assert.deepEqual(Buffer.from((await inlineOf(driver)) ?? []), bytes, 'the bytes are in the row');
+      assert.ok(!existsSync(pathOf(root)), 'no file');
     });
   });
 
   it('counts references and removes the file after the last one is committed away', async () => {
     await setup(async (store, driver, root) => {
-      const staged = await store.stage(1, ID, 5, bytes);
+      const staged = await store.stage(1, ID, 5, large());
       await driver.write(async (tx) => store.addStaged(tx, staged));
       store.unstage(staged);
-      await store.moverIdle();
       await driver.write(async (tx) => store.addRefs(tx, 1, ID, 2));
       await driver.write(async (tx) => store.dropRefs(tx, 1, ID, 2));
-      assert.ok(existsSync(join(root, '1', 'ab', ID)));
+      assert.ok(existsSync(pathOf(root)));
       await driver.write(async (tx) => store.dropRefs(tx, 1, ID, 1));
-      await waitUntil(() => !existsSync(join(root, '1', 'ab', ID)));
+      await waitUntil(() => !existsSync(pathOf(root)));
       assert.equal(await store.read(await driver.read(async (q) => q), 1, ID), undefined);
       await assert.rejects(driver.write(async (tx) => store.addRefs(tx, 1, ID, 1)), /missing/);
     });
   });
 
-  it('removes the file of a blob whose row went while it was being moved', async () => {
-    await setup(async (store, driver, root) => {
-      const staged = await store.stage(1, ID, 5, bytes);
-      await driver.write(async (tx) => store.addStaged(tx, staged));
-      store.unstage(staged);
+  it('reads a large blob an earlier version left in its row, and deletes its row with the last reference', async () => {
+    await setup(async (store, driver) => {
+      await driver.write((tx) => tx.run('INSERT INTO blobs (account_id, id, refs, size, inline) VALUES (1, ?, 1, 5, ?)', [ID, large()]));
+      assert.deepEqual(Buffer.from((await store.read(await driver.read(async (q) => q), 1, ID)) ?? []), large());
       await driver.write(async (tx) => store.dropRefs(tx, 1, ID, 1));
-      await store.moverIdle();
-      await waitUntil(() => !existsSync(join(root, '1', 'ab', ID)));
-    });
-  });
-
-  it('re-queues blobs left inline by a crash', async () => {
-    await setup(async (store, driver, root, reopen) => {
-      await driver.write((tx) => tx.run('INSERT INTO blobs (account_id, id, refs, size, inline) VALUES (1, ?, 1, 5, ?)', [ID, bytes]));
-      void store;
-      const restarted = reopen();
-      assert.equal(await driver.read((q) => restarted.requeueInline(q)), 1);
-      await restarted.moverIdle();
-      assert.ok(existsSync(join(root, '1', 'ab', ID)));
-      assert.equal(await inlineOf(driver), null);
+      assert.equal(await store.read(await driver.read(async (q) => q), 1, ID), undefined);
     });
   });
 
   it('sweeps old unreferenced files and temporary leftovers, and nothing else', async () => {
     await setup(async (store, driver, root) => {
-      const kept = await store.stage(1, ID, 5, bytes);
+      const kept = await store.stage(1, ID, 5, large());
       await driver.write(async (tx) => store.addStaged(tx, kept));
       store.unstage(kept);
-      await store.moverIdle();
       const orphan = 'cd'.repeat(32);
       const fresh = 'ef'.repeat(32);
       await mkdir(join(root, '1', 'cd'), { recursive: true });

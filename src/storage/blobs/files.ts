@@ -1,35 +1,33 @@
-// Blob bytes as files: data_dir/blobs/<owner>/<id[0..2]>/<id>, one sealed file per content id,
-// reached through the refcounted `blobs` table.
-//
-// Durability (house rule 7), two ways by size:
-// - Large blobs (FILE_FIRST_MIN_OCTETS and up), while other blobs are being stored, are written
-//   to their file before the transaction (writer.ts: created, fdatasync'd, directory fsync'd, off
-//   the event loop, in batches shared by concurrent writers); the transaction only inserts the
-//   small row that references the file.
-//   The bytes are written once, instead of into the WAL, the database at checkpoint and the file.
-//   A crash before the commit leaves an unreferenced file (the orphan sweep takes it); a row is
-//   committed only after its file is durable, so no row references a missing or partial file.
-// - Small blobs are stored inline in their `blobs` row, inside the transaction that references
-//   them, durable when that commit is (SQLite WAL, synced before the commit is released:
-//   sqlite/driver.ts). After the commit the blob mover writes them to their files on a worker
-//   thread (temporary file, fsync, rename, directory fsync), then clears the inline copy. A crash
-//   at any point leaves the inline copy, the file, or both. Inline blobs are re-queued at start.
+// Blob bytes by size (house rule 7: a blob is durable before the commit that references it is
+// acknowledged), reached through the refcounted `blobs` table:
+// - Small blobs (sealed size below FILE_MIN_OCTETS) live in their `blobs` row (`inline`),
+//   written by the transaction that references them and durable with its commit (SQLite WAL,
+//   synced before the commit is released: sqlite/driver.ts). One WAL sync is shared by a whole
+//   batch of writers; no file, directory or second transaction is needed.
+// - Large blobs are files, data_dir/blobs/<owner>/<id[0..2]>/<id>, one sealed file per content id,
+//   written before the transaction (writer.ts: created, fdatasync'd, directory fsync'd, off the
+//   event loop, in batches shared by concurrent writers); the transaction only inserts the small
+//   row that references the file. The bytes are written once, instead of into the WAL, again
+//   into the database at checkpoint. A crash before the commit leaves an unreferenced file (the
+//   orphan sweep takes it); a row is committed only after its file is durable, so no row
+//   references a missing or partial file.
+// Rows that earlier versions left inline whatever their size are read from the row as well.
+// Deleted inline bytes are overwritten in the database (secure_delete) and scrubbed from the
+// WAL by a checkpoint (sqlite/driver.ts).
 //
 // Concurrency: only one process writes a data directory (cli/serve holds its lock). A file may
 // be unlinked only when its reference count reached zero in a committed transaction and it is
-// neither staged again nor being moved; a move that finds its row gone removes its own file.
-// Content ids repeat (the same message twice to one account), so a delete of the last reference
-// can meet a new write of the same content: staging marks the id before anything else, an
-// unlink is decided only for an unstaged id, and a file write first waits for any unlink of its
-// name already under way (unlinks of one name run in order), so an unlink never takes a file
-// that a new row references.
+// not staged again. Content ids repeat (the same message twice to one account), so a delete of
+// the last reference can meet a new write of the same content: staging marks the id before
+// anything else, an unlink is decided only for an unstaged id, and a file write first waits for
+// any unlink of its name already under way (unlinks of one name run in order), so an unlink
+// never takes a file that a new row references.
 
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SqlDriver, SqlQueries, SqlTransaction } from '../sql/driver.ts';
-import { decrementRefs, incrementRefs, type BlobStore, type StagedBlob } from './blob-store.ts';
-import { BlobMover } from './mover.ts';
+import type { SqlQueries, SqlTransaction } from '../sql/driver.ts';
+import { incrementRefs, type BlobStore, type StagedBlob } from './blob-store.ts';
 import { BlobWriter } from './writer.ts';
 
 /** Blobs up to this size (plaintext octets) are read synchronously; larger ones on the thread pool. */
@@ -38,10 +36,12 @@ export const SYNC_READ_MAX_OCTETS = 256 * 1024;
 /** Orphan files younger than this are left alone: their transaction may still commit. */
 export const ORPHAN_MIN_AGE_MS = 60 * 60 * 1000;
 /**
- * Sealed blobs this large or larger are written to their file before the transaction. Smaller
- * ones cost less inline: one WAL sync shared by a whole batch, no file created on the reply path.
+ * Sealed blobs this large or larger are files written before the transaction; smaller ones live
+ * in their row. Small ones cost less inline: one WAL sync shared by a whole batch, where a file
+ * costs its own fdatasync and a directory fsync; large ones would be written three times inline
+ * (the WAL, the database at checkpoint, and again when deleted: secure_delete).
  */
-export const FILE_FIRST_MIN_OCTETS = 32 * 1024;
+export const FILE_MIN_OCTETS = 32 * 1024;
 
 const EMPTY = new Uint8Array(0);
 
@@ -63,27 +63,11 @@ export class FileBlobStore implements BlobStore {
   private readonly unlinking = new Map<string, Promise<void>>();
   /** Blobs staged since the running orphan sweep looked at the database. */
   private sweepTouched: Set<string> | undefined;
-  private readonly mover: BlobMover;
   private readonly writer: BlobWriter;
-  private driver: SqlDriver | undefined;
-  private failures = 0;
 
-  constructor(root: string, onError: (message: string) => void = () => undefined) {
+  constructor(root: string) {
     this.root = root;
     this.writer = new BlobWriter(root);
-    this.mover = new BlobMover(
-      root,
-      (done) => this.moved(done),
-      (message) => {
-        this.failures++;
-        onError(message);
-      },
-    );
-  }
-
-  /** The database the blob rows live in (needed to clear inline copies once moved). */
-  attach(driver: SqlDriver): void {
-    this.driver = driver;
   }
 
   private pathOf(owner: number, id: string): string {
@@ -103,7 +87,7 @@ export class FileBlobStore implements BlobStore {
     }
     record.count++;
     this.sweepTouched?.add(key);
-    if (!record.write && !this.fileFirst(owner, id, sealed)) return { owner, id, size, sealed };
+    if (sealed.byteLength < FILE_MIN_OCTETS) return { owner, id, size, sealed };
     try {
       record.write ??= this.writeFile(record, key, owner, id, sealed);
       await record.write;
@@ -112,16 +96,6 @@ export class FileBlobStore implements BlobStore {
       throw error;
     }
     return { owner, id, size, sealed: EMPTY, inFile: true };
-  }
-
-  /**
-   * Whether a new staging writes its file first. Not for small blobs; not for a blob the mover is
-   * moving (its file may appear at any moment); not when nothing else is being stored: then
-   * the inline path answers sooner (one WAL sync instead of a file and a directory sync before
-   * the commit's), and the mover has the idle disk to itself.
-   */
-  private fileFirst(owner: number, id: string, sealed: Uint8Array): boolean {
-    return sealed.byteLength >= FILE_FIRST_MIN_OCTETS && this.staged.size > 1 && !this.mover.isMoving(owner, id);
   }
 
   private async writeFile(record: StageRecord, key: string, owner: number, id: string, sealed: Uint8Array): Promise<void> {
@@ -143,7 +117,7 @@ export class FileBlobStore implements BlobStore {
     this.staged.delete(key);
     // A file written for transactions that all rolled back (over quota, a failure): nothing
     // references it; a file that existed before may be referenced, so only a created one goes.
-    if (record.created && !record.committed) this.unlinkUnlessInUse(staged.owner, staged.id);
+    if (record.created && !record.committed) this.unlinkUnlessStaged(staged.owner, staged.id);
   }
 
   async addStaged(tx: SqlTransaction, staged: StagedBlob): Promise<void> {
@@ -153,23 +127,11 @@ export class FileBlobStore implements BlobStore {
         record.committed = true;
       });
     }
-    if (staged.inFile) {
-      await tx.run(
-        `INSERT INTO blobs (account_id, id, refs, size, inline) VALUES (?, ?, 1, ?, NULL)
-         ON CONFLICT (account_id, id) DO UPDATE SET refs = blobs.refs + 1`,
-        [staged.owner, staged.id, staged.size],
-      );
-      return;
-    }
-    const row = await tx.get<{ refs: number; pending: number }>(
+    await tx.run(
       `INSERT INTO blobs (account_id, id, refs, size, inline) VALUES (?, ?, 1, ?, ?)
-       ON CONFLICT (account_id, id) DO UPDATE SET refs = blobs.refs + 1
-       RETURNING refs, inline IS NOT NULL AS pending`,
-      [staged.owner, staged.id, staged.size, staged.sealed],
+       ON CONFLICT (account_id, id) DO UPDATE SET refs = blobs.refs + 1`,
+      [staged.owner, staged.id, staged.size, staged.inFile ? null : staged.sealed],
     );
-    if (row && row.refs === 1 && row.pending === 1) {
-      tx.afterCommit(() => this.mover.enqueue({ owner: staged.owner, id: staged.id, sealed: staged.sealed }));
-    }
   }
 
   addRefs(tx: SqlTransaction, owner: number, id: string, count: number): Promise<void> {
@@ -177,14 +139,14 @@ export class FileBlobStore implements BlobStore {
   }
 
   async dropRefs(tx: SqlTransaction, owner: number, id: string, count: number): Promise<void> {
-    if (await decrementRefs(tx, owner, id, count)) {
-      tx.afterCommit(() => this.unlinkUnlessInUse(owner, id));
-    }
-  }
-
-  private unlinkUnlessInUse(owner: number, id: string): void {
-    if (this.mover.isMoving(owner, id)) return;
-    this.unlinkUnlessStaged(owner, id);
+    const row = await tx.get<{ refs: number; in_file: number }>(
+      'UPDATE blobs SET refs = refs - ? WHERE account_id = ? AND id = ? RETURNING refs, inline IS NULL AS in_file',
+      [count, owner, id],
+    );
+    if (row === undefined || row.refs > 0) return;
+    await tx.run('DELETE FROM blobs WHERE account_id = ? AND id = ?', [owner, id]);
+    // An inline blob has no file (a file left beside one is an orphan: the sweep takes it).
+    if (row.in_file === 1) tx.afterCommit(() => this.unlinkUnlessStaged(owner, id));
   }
 
   /** Decided synchronously, so a staging that starts later waits for this unlink to finish. */
@@ -202,34 +164,6 @@ export class FileBlobStore implements BlobStore {
     });
   }
 
-  /** A moved batch is durable on disk: clear the inline copies; remove files whose row went meanwhile. */
-  private async moved(done: readonly { readonly owner: number; readonly id: string }[]): Promise<void> {
-    const driver = this.driver;
-    if (!driver) return;
-    const gone = await driver.write(async (tx) => {
-      const missing: { owner: number; id: string }[] = [];
-      for (const blob of done) {
-        await tx.run('UPDATE blobs SET inline = NULL WHERE account_id = ? AND id = ?', [blob.owner, blob.id]);
-        const row = await tx.get('SELECT 1 AS one FROM blobs WHERE account_id = ? AND id = ?', [blob.owner, blob.id]);
-        if (!row) missing.push(blob);
-      }
-      return missing;
-    });
-    for (const blob of gone) this.unlinkUnlessStaged(blob.owner, blob.id);
-  }
-
-  /** Queues every blob still inline (after a restart, or a failed move). */
-  async requeueInline(q: SqlQueries): Promise<number> {
-    const rows = await q.all<{ account_id: number; id: string; inline: Uint8Array }>('SELECT account_id, id, inline FROM blobs WHERE inline IS NOT NULL');
-    for (const row of rows) this.mover.enqueue({ owner: row.account_id, id: row.id, sealed: row.inline });
-    return rows.length;
-  }
-
-  /** Waits until every queued blob is on disk (tests, orderly shutdown). */
-  moverIdle(): Promise<void> {
-    return this.mover.idle();
-  }
-
   async dropOwner(tx: SqlTransaction, owner: number): Promise<void> {
     await tx.run('DELETE FROM blobs WHERE account_id = ?', [owner]);
     tx.afterCommit(() => {
@@ -239,7 +173,6 @@ export class FileBlobStore implements BlobStore {
   }
 
   async close(): Promise<void> {
-    await this.mover.close();
     await this.writer.close();
   }
 
@@ -260,8 +193,9 @@ export class FileBlobStore implements BlobStore {
   }
 
   /**
-   * Removes files that no committed row references (left by a crash between a move and the
-   * clearing of a deleted row, or between a file-first write and its commit). `isReferenced` answers from the database. Returns how many went.
+   * Removes files that no committed row references (left by a crash between a file's write and
+   * its commit, or between a commit and the unlink it decided). `isReferenced` answers from the
+   * database. Returns how many went.
    */
   async sweepOrphans(isReferenced: (owner: number, id: string) => Promise<boolean>, now = Date.now()): Promise<number> {
     let removed = 0;
@@ -285,9 +219,9 @@ export class FileBlobStore implements BlobStore {
             }
             const key = this.key(owner, name);
             touched.delete(key);
-            if (this.staged.has(key) || this.mover.isMoving(owner, name) || (await isReferenced(owner, name))) continue;
+            if (this.staged.has(key) || (await isReferenced(owner, name))) continue;
             // Staged while the database answered: its new row may be committed by now.
-            if (touched.has(key) || this.mover.isMoving(owner, name)) continue;
+            if (touched.has(key)) continue;
             this.unlinkUnlessStaged(owner, name);
             await this.unlinking.get(key);
             removed++;
@@ -303,10 +237,5 @@ export class FileBlobStore implements BlobStore {
   /** Creates the root directory (and its parents) if missing. */
   async ensureRoot(): Promise<void> {
     await mkdir(this.root, { recursive: true, mode: 0o700 });
-  }
-
-  /** Moves that failed since start (logged by the caller). */
-  get failedMoves(): number {
-    return this.failures;
   }
 }

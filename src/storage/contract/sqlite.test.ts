@@ -15,7 +15,7 @@ storageContract({
     return {
       open: (options) => openSqliteStorage({ dataDir, master: masterKeyFromHex(TEST_MASTER_KEY_HEX), ...options }),
       openWithMasterKey: (hex) => openSqliteStorage({ dataDir, master: masterKeyFromHex(hex) }),
-      // Blobs rest inline in the database until the mover writes their files: both are at rest.
+      // Small blobs rest in the database, large ones in their files: both are at rest.
       rawBlobs: async () => {
         const files = await readdir(dataDir, { recursive: true, withFileTypes: true });
         return Promise.all(files.filter((f) => f.isFile() && !f.name.endsWith('.key')).map((f) => readFile(join(f.parentPath, f.name))));

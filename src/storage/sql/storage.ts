@@ -17,8 +17,6 @@ export interface SqlStorageOptions {
   readonly capabilities: StorageCapabilities;
   /** Extra work on close (listener connections, pools), after the driver is closed. */
   readonly onClose?: () => Promise<void>;
-  /** Work that needs the driver open and must finish before it closes (pending blob moves). */
-  readonly beforeClose?: () => Promise<void>;
   /** Best effort to overwrite deleted rows on disk after an account deletion. */
   readonly scrub?: () => Promise<void>;
 }
@@ -92,7 +90,6 @@ export function createSqlStorage(ctx: StoreContext, options: SqlStorageOptions):
 
     onChange: (listener) => ctx.events.subscribe(listener),
     close: async () => {
-      await options.beforeClose?.();
       await ctx.events.close();
       await ctx.driver.close();
       await options.onClose?.();

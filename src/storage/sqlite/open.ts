@@ -1,5 +1,6 @@
-// Opens the SQLite adapter: data_dir/postwarden.db (WAL, synchronous=NORMAL with our own WAL sync, see driver.ts, secure_delete) and
-// message blobs as files under data_dir/blobs. One process owns a data directory (cli/serve
+// Opens the SQLite adapter: data_dir/postwarden.db (WAL, synchronous=NORMAL with our own WAL
+// sync, see driver.ts, secure_delete) with small message blobs in their rows, and large ones as
+// files under data_dir/blobs (blobs/files.ts). One process owns a data directory (cli/serve
 // takes a lock); CLI commands may open it alongside for short administrative writes.
 
 import { closeSync, mkdirSync, openSync } from 'node:fs';
@@ -24,10 +25,6 @@ export interface SqliteStorageOptions {
   readonly master: MasterKey;
   readonly encrypt?: boolean;
   readonly clock?: Clock;
-  /** Queue the blobs a previous run left inline (the server does; short CLI commands do not). */
-  readonly resumeBlobMoves?: boolean;
-  /** Told when moving a blob to its file fails (it stays durable inline; the move is retried at start). */
-  readonly onBlobError?: (message: string) => void;
 }
 
 /** Creates a directory (and missing parents) durably. */
@@ -45,8 +42,6 @@ export function ensureDirectory(path: string): void {
 export interface SqliteStorage extends Storage {
   /** Removes blob files left by a crash between their fsync and the commit. */
   sweepOrphanBlobs(): Promise<number>;
-  /** Resolves when every blob committed so far has been moved to its file. */
-  blobsSettled(): Promise<void>;
 }
 
 export async function openSqliteStorage(options: SqliteStorageOptions): Promise<SqliteStorage> {
@@ -70,9 +65,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     await driver.close();
     throw error;
   }
-  const blobs = new FileBlobStore(blobRoot, options.onBlobError);
-  blobs.attach(driver);
-  if (options.resumeBlobMoves) await driver.read((q) => blobs.requeueInline(q));
+  const blobs = new FileBlobStore(blobRoot);
   const storage = createSqlStorage(
     {
       driver,
@@ -87,12 +80,10 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
       capabilities: { sharedAcrossProcesses: false, crossProcessEvents: false },
       scrub: async () => driver.checkpoint(),
       onClose: async () => blobs.close(),
-      beforeClose: async () => blobs.moverIdle(),
     },
   );
   return {
     ...storage,
-    blobsSettled: () => blobs.moverIdle(),
     sweepOrphanBlobs: () =>
       blobs.sweepOrphans((owner, id) =>
         driver.read(async (q) => (await q.get('SELECT 1 AS one FROM blobs WHERE account_id = ? AND id = ?', [owner, id])) !== undefined),
