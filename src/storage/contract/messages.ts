@@ -61,6 +61,22 @@ export function messageContract(adapter: ContractAdapter): void {
       });
     });
 
+    it('refuses a lone append over quota or to a missing mailbox, charging nothing', async () => {
+      await withStore(adapter, async (storage) => {
+        const { account, inbox } = await fixture(storage, 'alice@example.com', 200);
+        const [big] = await storage.appendMessages([{ accountId: account.id, mailboxId: inbox.id, raw: message('big', 'x'.repeat(500)) }]);
+        assert.equal(failure(big ?? assert.fail()).code, 'over-quota');
+        const [nowhere] = await storage.appendMessages([{ accountId: account.id, mailboxId: inbox.id + 999, raw: message('nowhere') }]);
+        assert.equal(failure(nowhere ?? assert.fail()).code, 'nonexistent');
+        const [stranger] = await storage.appendMessages([{ accountId: account.id + 999, mailboxId: inbox.id, raw: message('who') }]);
+        assert.equal(failure(stranger ?? assert.fail()).code, 'nonexistent');
+        assert.deepEqual(unwrap(await storage.getQuota(account.id)), { usedBytes: 0, limitBytes: 200, messages: 0 });
+        assert.equal(unwrap(await storage.mailboxStatus(account.id, inbox.id)).uidNext, 1, 'a refused append takes no UID');
+        const [fits] = await storage.appendMessages([{ accountId: account.id, mailboxId: inbox.id, raw: message('ok') }]);
+        assert.equal(unwrap(fits ?? assert.fail()).uid, 1);
+      });
+    });
+
     it('refuses invalid flags and over-quota appends per item, storing the rest', async () => {
       await withStore(adapter, async (storage) => {
         const { account, inbox } = await fixture(storage, 'alice@example.com', 200);

@@ -137,6 +137,49 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   ALTER TABLE queue_messages ADD COLUMN prepared INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE queue_messages ADD COLUMN requested_pool TEXT;
   `,
+  // One append in one statement (postgres/append.ts): what sql/messages-write.ts insertAppend
+  // does in five round trips. Locks the account row, then the mailbox row, in insertAppend's order.
+  `
+  CREATE FUNCTION postwarden_append(
+    p_account BIGINT, p_mailbox BIGINT, p_size BIGINT, p_blob_id TEXT, p_sealed BYTEA,
+    p_flags INTEGER, p_keywords TEXT, p_internal_date BIGINT, p_now BIGINT, p_cache BYTEA,
+    p_channel TEXT
+  ) RETURNS TABLE (r_outcome TEXT, r_uid BIGINT, r_modseq BIGINT, r_uid_validity BIGINT)
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    v_next BIGINT;
+    v_modseq BIGINT;
+    v_validity BIGINT;
+  BEGIN
+    UPDATE accounts SET used_bytes = used_bytes + p_size, message_count = message_count + 1
+      WHERE id = p_account AND (quota_bytes IS NULL OR used_bytes + p_size <= quota_bytes);
+    IF NOT FOUND THEN
+      r_outcome := CASE WHEN EXISTS (SELECT 1 FROM accounts WHERE id = p_account) THEN 'over-quota' ELSE 'no-account' END;
+      RETURN NEXT;
+      RETURN;
+    END IF;
+    UPDATE mailboxes SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1
+      WHERE id = p_mailbox AND account_id = p_account
+      RETURNING uid_next, highest_modseq, uid_validity INTO v_next, v_modseq, v_validity;
+    IF NOT FOUND THEN
+      UPDATE accounts SET used_bytes = used_bytes - p_size, message_count = message_count - 1 WHERE id = p_account;
+      r_outcome := 'no-mailbox';
+      RETURN NEXT;
+      RETURN;
+    END IF;
+    INSERT INTO messages (mailbox_id, uid, account_id, modseq, flags, keywords, internal_date, save_date, size, blob_id, cache)
+      VALUES (p_mailbox, v_next - 1, p_account, v_modseq, p_flags, p_keywords, p_internal_date, p_now, p_size, p_blob_id, p_cache);
+    INSERT INTO blobs (account_id, id, refs, size, data) VALUES (p_account, p_blob_id, 1, p_size, p_sealed)
+      ON CONFLICT (account_id, id) DO UPDATE SET refs = blobs.refs + 1;
+    PERFORM pg_notify(p_channel, p_account || ':' || p_mailbox || ':' || v_modseq || ':append');
+    r_outcome := 'ok';
+    r_uid := v_next - 1;
+    r_modseq := v_modseq;
+    r_uid_validity := v_validity;
+    RETURN NEXT;
+  END
+  $$;
+  `,
 ];
 
 /** Arbitrary constant naming Postwarden's migration lock (pg_advisory_xact_lock). */

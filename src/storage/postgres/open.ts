@@ -10,6 +10,7 @@ import type { MasterKey } from '../crypto/master-key.ts';
 import { KeyRing } from '../sql/keyring.ts';
 import { verifyMasterKey } from '../sql/master-check.ts';
 import { createSqlStorage } from '../sql/storage.ts';
+import { PostgresAppend } from './append.ts';
 import { PostgresBlobStore } from './blobs.ts';
 import { PostgresDriver } from './driver.ts';
 import { migratePostgres } from './migrations.ts';
@@ -65,6 +66,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
       encrypt: options.encrypt ?? true,
       events,
       clock: options.clock ?? systemClock,
+      appendStatement: new PostgresAppend(driver),
     },
     {
       capabilities: { sharedAcrossProcesses: true, crossProcessEvents: true },

@@ -66,6 +66,12 @@ export async function deliver(ctx: StoreContext, delivery: Delivery): Promise<Re
   const staged = await stageDelivery(ctx, delivery);
   if (!staged.ok) return staged;
   try {
+    const [only] = staged.value.local;
+    if (ctx.appendStatement && only && staged.value.local.length === 1 && !staged.value.outbound) {
+      // One local copy and nothing queued: one statement, its own transaction, one round trip.
+      const appended = await ctx.appendStatement.alone(only, ctx.clock.now());
+      return appended.ok ? ok({ local: [appended.value], queued: 0 }) : appended;
+    }
     return await writeOrRollback(ctx.driver, async (tx) => ok(await insertDelivery(ctx, tx, staged.value)));
   } finally {
     unstageDelivery(ctx, staged.value);

@@ -16,7 +16,7 @@ import { mailError, type MailError } from '../mail-error.ts';
 import type { StoreContext } from './context.ts';
 import { Rollback, savepointOrRollback, writeOrRollback, type SqlTransaction } from './driver.ts';
 import { findMailboxById, noMailbox } from './mailboxes.ts';
-import { allocate, chargeQuota, dropMessages, lockMailboxes, selectRows } from './message-rows.ts';
+import { allocate, chargeQuota, dropMessages, lockMailboxes, selectRows, type Allocation } from './message-rows.ts';
 import { toMessage, type MessageRow } from './rows.ts';
 
 const INSERT_MESSAGE = `INSERT INTO messages (mailbox_id, uid, account_id, modseq, flags, keywords, internal_date, save_date, size, blob_id, cache)
@@ -45,14 +45,41 @@ export async function prepareAppend(ctx: StoreContext, item: NewMessage): Promis
   return ok({ item, staged, bits: flags.bits, keywords: encodeKeywords(flags.keywords), cache });
 }
 
+/** Why an append was refused before anything was written. */
+export type AppendRefusal = 'no-account' | 'over-quota' | 'no-mailbox';
+
+export function appendRefused(refusal: AppendRefusal, item: NewMessage): Result<AppendedMessage, MailError> {
+  switch (refusal) {
+    case 'no-account':
+      return err(mailError('nonexistent', `there is no account with id ${item.accountId}`));
+    case 'over-quota':
+      return err(mailError('over-quota', 'the message does not fit the quota of the mailbox owner'));
+    case 'no-mailbox':
+      return err(noMailbox(item.mailboxId));
+  }
+}
+
+export function appended(prepared: PreparedAppend, allocation: Allocation): Result<AppendedMessage, MailError> {
+  const { item, staged } = prepared;
+  return ok({
+    accountId: item.accountId,
+    mailboxId: item.mailboxId,
+    uid: allocation.firstUid,
+    uidValidity: allocation.uidValidity,
+    modSeq: allocation.modSeq,
+    blobId: staged.id,
+    size: staged.size,
+  });
+}
+
 export async function insertAppend(ctx: StoreContext, tx: SqlTransaction, prepared: PreparedAppend): Promise<Result<AppendedMessage, MailError>> {
+  const now = ctx.clock.now();
+  if (ctx.appendStatement) return ctx.appendStatement.run(tx, prepared, now);
   const { item, staged } = prepared;
   const charge = await chargeQuota(tx, item.accountId, staged.size, 1);
-  if (charge === 'no-account') return err(mailError('nonexistent', `there is no account with id ${item.accountId}`));
-  if (charge === 'over-quota') return err(mailError('over-quota', 'the message does not fit the quota of the mailbox owner'));
+  if (charge !== 'charged') return appendRefused(charge, item);
   const allocation = await allocate(tx, item.accountId, item.mailboxId, 1);
-  if (!allocation) return err(noMailbox(item.mailboxId));
-  const now = ctx.clock.now();
+  if (!allocation) return appendRefused('no-mailbox', item);
   await tx.run(INSERT_MESSAGE, [
     item.mailboxId,
     allocation.firstUid,
@@ -68,15 +95,7 @@ export async function insertAppend(ctx: StoreContext, tx: SqlTransaction, prepar
   ]);
   await ctx.blobs.addStaged(tx, staged);
   await ctx.events.publish(tx, { accountId: item.accountId, mailboxId: item.mailboxId, modSeq: allocation.modSeq, kind: 'append' });
-  return ok({
-    accountId: item.accountId,
-    mailboxId: item.mailboxId,
-    uid: allocation.firstUid,
-    uidValidity: allocation.uidValidity,
-    modSeq: allocation.modSeq,
-    blobId: staged.id,
-    size: staged.size,
-  });
+  return appended(prepared, allocation);
 }
 
 export async function appendMessages(ctx: StoreContext, items: readonly NewMessage[]): Promise<Result<AppendedMessage, MailError>[]> {
@@ -89,7 +108,13 @@ export async function appendMessages(ctx: StoreContext, items: readonly NewMessa
     throw failure.reason;
   }
   const results: Result<AppendedMessage, MailError>[] = prepared.map((p) => (p.ok ? err(mailError('unavailable', 'not stored')) : p));
+  const [only] = prepared;
   try {
+    if (prepared.length === 1 && only?.ok && ctx.appendStatement) {
+      // One append as a transaction of its own: one round trip.
+      results[0] = await ctx.appendStatement.alone(only.value, ctx.clock.now());
+      return results;
+    }
     await ctx.driver.write(async (tx) => {
       for (const [index, entry] of prepared.entries()) {
         if (!entry.ok) continue;
