@@ -150,3 +150,13 @@ void test('property: any bytes, any split: same result, never throws, never ends
     { numRuns: 1000 },
   );
 });
+
+void test('property: runs of plain lines (the fast path) decode as the state machine decodes them octet by octet', () => {
+  fc.assert(
+    fc.property(framingBytes(300), cuts(300), fc.constantFrom<BareLineEndings>('reject', 'normalize'), fc.nat(300), (data, at, mode, limit) => {
+      // One octet at a time never holds a whole line, so only the state machine runs.
+      assert.deepEqual(decode(splitAt(data, at), mode, limit), decode(oneByteAtATime(data), mode, limit));
+    }),
+    { numRuns: 1000 },
+  );
+});

@@ -18,8 +18,11 @@
 // passes the size limit), nothing after it. Once the outcome is not 'ok' the caller discards
 // what it got.
 //
-// Memory: each push allocates at most twice its size plus a few octets; the decoder keeps at
-// most two pending octets ("." and CR) between pushes.
+// Memory: each push allocates at most twice its size plus a few octets (runs of plain lines are
+// passed on as views of the input, not copied); the decoder keeps at most two pending octets
+// ("." and CR) between pushes.
+
+import { crlfOnly } from './text.ts';
 
 /** RFC 5321 §4.1.1.4: the end-of-data sequence, as the client sends it after a last line. */
 export const END_OF_DATA = new Uint8Array([0x0d, 0x0a, 0x2e, 0x0d, 0x0a]);
@@ -35,7 +38,7 @@ export interface DataDecoderOptions {
 export type DataOutcome = 'ok' | 'too-large' | 'bare-line-ending';
 
 export type DataEvent =
-  /** Message bytes, dot-unstuffed, CRLF line endings, in order. A fresh array. */
+  /** Message bytes, dot-unstuffed, CRLF line endings, in order: a view of the pushed bytes or a fresh array. */
   | { readonly kind: 'chunk'; readonly bytes: Uint8Array }
   /** The end-of-data line was read; `rest` is what followed it (a view into the pushed bytes). */
   | { readonly kind: 'end'; readonly rest: Uint8Array; readonly outcome: DataOutcome };
@@ -43,6 +46,8 @@ export type DataEvent =
 const CR = 0x0d;
 const LF = 0x0a;
 const DOT = 0x2e;
+/** A line end followed by a line that starts with ".". */
+const LF_DOT = Buffer.from([LF, DOT]);
 
 /**
  * Where the decoder stands. 'start': at the start of a line; 'dot': a "." was read at the
@@ -81,6 +86,36 @@ export class DataDecoder {
    */
   push(bytes: Uint8Array): DataEvent[] {
     if (this.#ended) throw new Error('DataDecoder: push after the end of the data');
+    const plain = this.#plainLines(bytes);
+    if (plain === 0) return this.#decode(bytes);
+    this.#octets += plain;
+    this.#state = 'start';
+    this.#canEnd = true;
+    const first: DataEvent = { kind: 'chunk', bytes: bytes.subarray(0, plain) };
+    return plain === bytes.length ? [first] : [first, ...this.#decode(bytes.subarray(plain))];
+  }
+
+  /**
+   * The fast path: how many leading octets of `bytes` are whole lines that decode to themselves
+   * (no line starts with ".", every line ends with CRLF, no bare CR or LF), within the size
+   * limit, while the outcome is still 'ok'. Those need no state machine: native scans find
+   * the first "." line and the last line end, and check the line endings in between. The
+   * state machine takes the rest: "." lines (stuffed dots, the end of the data), bare line
+   * endings, the last partial line, the limit.
+   */
+  #plainLines(bytes: Uint8Array): number {
+    if (this.#outcome !== 'ok' || (this.#state !== 'mid' && this.#state !== 'start')) return 0;
+    const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (this.#state === 'start' && view[0] === DOT) return 0;
+    let end = view.lastIndexOf(LF) + 1;
+    const dotLine = view.indexOf(LF_DOT);
+    if (dotLine !== -1 && dotLine + 1 < end) end = dotLine + 1;
+    if (end === 0 || this.#octets + end > this.#maxMessageOctets) return 0;
+    return crlfOnly(view.subarray(0, end)) ? end : 0;
+  }
+
+  /** The state machine, octet by octet between native scans of ordinary runs. */
+  #decode(bytes: Uint8Array): DataEvent[] {
     // Not zero-filled: only the octets written below are ever read.
     const out = Buffer.allocUnsafe(bytes.length * 2 + 4);
     let n = 0;
