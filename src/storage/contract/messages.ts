@@ -77,6 +77,32 @@ export function messageContract(adapter: ContractAdapter): void {
       });
     });
 
+    it('keeps lone appends that arrive together apart: each gets its own outcome, a bad one fails no other', async () => {
+      await withStore(adapter, async (storage) => {
+        const { account, inbox } = await fixture(storage, 'alice@example.com', 2000);
+        const alone = (mailboxId: number, raw: Uint8Array) => storage.appendMessages([{ accountId: account.id, mailboxId, raw }]).then(([r]) => r ?? assert.fail());
+        // The account's keys are loaded by the first append, so the next five arrive together.
+        assert.equal(unwrap(await alone(inbox.id, message('first'))).uid, 1);
+        const settled = await Promise.allSettled([
+          ...['a', 'b', 'c', 'd'].map((name) => alone(inbox.id, message(name))),
+          alone(inbox.id, message('big', 'x'.repeat(5000))),
+          alone(inbox.id + 999, message('nowhere')),
+          alone(inbox.id + 0.5, message('not an id')),
+          alone(inbox.id, message('last')),
+        ]);
+        const outcome = (i: number) => {
+          const entry = settled[i];
+          if (entry?.status !== 'fulfilled') return 'thrown';
+          return entry.value.ok ? entry.value.value.uid : entry.value.error.code;
+        };
+        // Concurrent appends take UIDs in whatever order they commit: each its own, none lost.
+        assert.deepEqual([0, 1, 2, 3, 7].map(outcome).sort(), [2, 3, 4, 5, 6]);
+        assert.deepEqual([4, 5].map(outcome), ['over-quota', 'nonexistent']);
+        assert.notEqual(typeof outcome(6), 'number', 'a malformed mailbox id is never stored');
+        assert.equal(unwrap(await storage.getQuota(account.id)).messages, 6);
+      });
+    });
+
     it('refuses invalid flags and over-quota appends per item, storing the rest', async () => {
       await withStore(adapter, async (storage) => {
         const { account, inbox } = await fixture(storage, 'alice@example.com', 200);

@@ -159,11 +159,11 @@ export class PostgresDriver implements SqlDriver {
    * One statement as a transaction of its own, outside BEGIN … COMMIT: durable when it returns
    * (synchronous_commit), one round trip. Serialization failures and deadlocks are retried.
    */
-  async single<T>(sql: string, params: readonly SqlValue[]): Promise<T | undefined> {
+  async single<T>(sql: string, params: readonly SqlValue[]): Promise<T[]> {
     if (this.closed) throw new Error('storage is closed');
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.queries.get<T>(sql, params);
+        return await this.queries.all<T>(sql, params);
       } catch (error) {
         const code = (error as { code?: string }).code;
         if (code !== undefined && RETRYABLE.has(code) && attempt < MAX_TRANSACTION_ATTEMPTS) continue;
