@@ -4,7 +4,8 @@
 // Every file of a batch (the writes that arrived in one turn of the event loop) is created,
 // written and fdatasync'd in parallel on the thread pool: a disk that merges concurrent cache
 // flushes syncs many files for little more than the price of one, where one sync after another
-// pays for each. Then every directory that gained a name is fsync'd once for the whole batch.
+// pays for each. For the same reason a file's directory is fsync'd as soon as the file has its
+// name, while its bytes are being written and synced, not after them.
 // A new file is created under its final name with O_EXCL; a partial file after a crash is
 // harmless because no row references a file before its batch reported it durable. A name that
 // already exists (a crash leftover, or a file whose unlink lost a race) is replaced by a
@@ -38,20 +39,31 @@ async function openNew(path: string): Promise<{ handle: FileHandle; written: str
   return { handle: await open(temporary, 'wx', 0o600), written: temporary };
 }
 
-/** Writes and syncs one file; resolves with whether it created the name. */
-async function writeOne(path: string, sealed: Uint8Array): Promise<boolean> {
+/**
+ * Writes and syncs one file; resolves with whether it created the name. `syncName` makes the
+ * file's directory entry durable (fsync of the directory): for a name created by the open, it
+ * runs while the bytes are written and synced, so the two waits overlap; a replacement's name
+ * appears only with its rename, so its directory is synced after that.
+ */
+async function writeOne(path: string, sealed: Uint8Array, syncName: () => Promise<void>): Promise<boolean> {
   const { handle, written } = await openNew(path);
+  const named = written === path ? syncName() : undefined;
   try {
     await handle.writeFile(sealed);
     await handle.datasync();
   } catch (error) {
     await handle.close().catch(() => undefined);
     await unlink(written).catch(() => undefined);
+    await named?.catch(() => undefined);
     throw error;
   }
   await handle.close();
-  if (written === path) return true;
+  if (named) {
+    await named;
+    return true;
+  }
   await rename(written, path);
+  await syncName();
   return false;
 }
 
@@ -113,23 +125,16 @@ export class BlobWriter {
   }
 
   private async run(batch: readonly Pending[]): Promise<void> {
-    const toSync = new Set<string>();
     const outcomes = await Promise.allSettled(
       batch.map(async (entry) => {
         const dir = join(this.root, String(entry.owner), entry.id.slice(0, 2));
         await this.ensureDirectory(dir);
-        const created = await writeOne(join(dir, entry.id), entry.sealed);
-        toSync.add(dir);
-        return created;
+        return writeOne(join(dir, entry.id), entry.sealed, () => fsyncDirectory(dir));
       }),
     );
-    // One fsync per directory covers every name created in it by the whole batch.
-    const synced = await Promise.allSettled([...toSync].map((dir) => fsyncDirectory(dir)));
-    const failure = synced.find((result) => result.status === 'rejected');
     for (const [index, entry] of batch.entries()) {
       const outcome = outcomes[index];
-      if (failure) entry.reject(failure.reason);
-      else if (outcome?.status === 'fulfilled') entry.resolve({ created: outcome.value });
+      if (outcome?.status === 'fulfilled') entry.resolve({ created: outcome.value });
       else entry.reject(outcome?.reason ?? new Error('no outcome'));
     }
   }
