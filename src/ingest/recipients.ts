@@ -50,11 +50,12 @@ async function expand(storage: Storage, address: string, depth: number, seen: Se
   return any;
 }
 
-export async function resolveAddress(storage: Storage, input: string): Promise<Resolution> {
+/** `domainIsLocal`: the caller has just found the address's domain among ours (one lookup less). */
+export async function resolveAddress(storage: Storage, input: string, domainIsLocal = false): Promise<Resolution> {
   const parsed = parseAddress(input);
   if (!parsed.ok) return { kind: 'invalid', reason: parsed.error };
   const address = formatAddress(parsed.value);
-  if (!(await storage.getDomain(parsed.value.domain))) return { kind: 'remote' };
+  if (!domainIsLocal && !(await storage.getDomain(parsed.value.domain))) return { kind: 'remote' };
   const into = { accounts: new Map<number, Account>(), remote: new Set<string>() };
   if (!(await expand(storage, address, 0, new Set(), into))) return { kind: 'unknown' };
   return { kind: 'local', accounts: [...into.accounts.values()], remote: [...into.remote] };

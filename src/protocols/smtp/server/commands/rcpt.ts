@@ -52,7 +52,7 @@ export async function rcptTo(ctx: SmtpContext, state: SessionState, transaction:
   const domain = path.kind === 'postmaster' ? address?.slice(address.indexOf('@') + 1) : canonicalDomain(path);
   const local = domain !== undefined && (await ctx.storage.getDomain(domain)) !== undefined;
   if (local) {
-    const resolution = address === undefined ? undefined : await resolveAddress(ctx.storage, address);
+    const resolution = address === undefined ? undefined : await resolveAddress(ctx.storage, address, true);
     if (resolution?.kind !== 'local' || address === undefined) return UNKNOWN_USER;
     if (overQuota(resolution.accounts, transaction.params.size)) return reply(452, '4.2.2', 'Mailbox full; try again later');
     return remember(transaction, { address, accounts: resolution.accounts, remote: resolution.remote, ...dsn });
