@@ -73,10 +73,10 @@ export async function prepareDelivery(storage: Storage, submission: Submission, 
     for (const { account } of submission.local) {
       if (seen.has(account.id)) continue;
       seen.add(account.id);
-      const inbox = await storage.getMailbox(account.id, 'INBOX');
-      // INBOX cannot be deleted; if it is missing the store is inconsistent: refuse, lose nothing.
-      if (!inbox) return err(mailError('unavailable', `${account.address} has no INBOX`));
-      local.push({ accountId: account.id, mailboxId: inbox.id, raw: delivered, cache });
+      const inbox = await storage.inboxId(account.id);
+      // INBOX cannot be deleted: it is missing only with its account (deleted meanwhile). Refuse, lose nothing.
+      if (inbox === undefined) return err(mailError('unavailable', `${account.address} has no INBOX`));
+      local.push({ accountId: account.id, mailboxId: inbox, raw: delivered, cache });
     }
   }
   return ok({ queueId: submission.queueId, local, ...(relayed ? { outbound: await outbound(submission, relayed, signer) } : {}) });

@@ -310,6 +310,8 @@ export interface Storage extends QueueStore {
 
   listMailboxes(accountId: AccountId): Promise<Mailbox[]>;
   getMailbox(accountId: AccountId, name: string): Promise<Mailbox | undefined>;
+  /** The id of the account's INBOX (it never changes); undefined when there is no such account. */
+  inboxId(accountId: AccountId): Promise<MailboxId | undefined>;
   getMailboxById(accountId: AccountId, id: MailboxId): Promise<Mailbox | undefined>;
   createMailbox(accountId: AccountId, name: string, options?: { specialUse?: SpecialUse | null }): Promise<Result<Mailbox, MailError>>;
   /** Renames the mailbox and its children (RFC 9051 §6.3.6); a new name gets new UIDVALIDITY never. */

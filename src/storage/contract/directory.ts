@@ -166,8 +166,10 @@ export function directoryContract(adapter: ContractAdapter): void {
         const [appended] = await storage.appendMessages([{ accountId: account.id, mailboxId: inbox.id, raw: message('secret') }]);
         const blobId = unwrap(appended ?? assert.fail()).blobId;
         await storage.appendMessages([{ accountId: other.account.id, mailboxId: other.inbox.id, raw: message('secret') }]);
+        assert.equal(await storage.inboxId(account.id), inbox.id);
         unwrap(await storage.deleteAccount(account.id));
         assert.equal(await storage.getAccount(account.address), undefined);
+        assert.equal(await storage.inboxId(account.id), undefined);
         assert.deepEqual(await storage.listMailboxes(account.id), []);
         assert.equal(failure(await storage.readMessage(account.id, blobId)).code, 'nonexistent');
         assert.equal(failure(await storage.deleteAccount(account.id)).code, 'nonexistent');

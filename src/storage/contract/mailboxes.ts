@@ -88,7 +88,10 @@ export function mailboxContract(adapter: ContractAdapter): void {
           { accountId: account.id, mailboxId: inbox.id, raw: message('two') },
         ]);
         const before = unwrap(await storage.mailboxStatus(account.id, inbox.id));
+        assert.equal(await storage.inboxId(account.id), inbox.id);
         unwrap(await storage.renameMailbox(account.id, 'INBOX', 'Old Mail'));
+        assert.equal(await storage.inboxId(account.id), inbox.id, 'INBOX keeps its id');
+        assert.equal((await storage.getMailbox(account.id, 'INBOX'))?.id, inbox.id);
         const after = unwrap(await storage.mailboxStatus(account.id, inbox.id));
         assert.equal(after.messages, 0);
         assert.equal(after.uidValidity, before.uidValidity);

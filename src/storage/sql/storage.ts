@@ -5,6 +5,7 @@ import type { Storage, StorageCapabilities } from '../api.ts';
 import * as accounts from './accounts.ts';
 import type { StoreContext } from './context.ts';
 import { deliver } from './delivery.ts';
+import { InboxIds } from './inbox-ids.ts';
 import { acquireLease, releaseLease } from './leases.ts';
 import * as domains from './domains.ts';
 import * as mailboxes from './mailboxes.ts';
@@ -22,6 +23,7 @@ export interface SqlStorageOptions {
 }
 
 export function createSqlStorage(ctx: StoreContext, options: SqlStorageOptions): Storage {
+  const inboxIds = new InboxIds();
   return {
     capabilities: options.capabilities,
 
@@ -41,6 +43,7 @@ export function createSqlStorage(ctx: StoreContext, options: SqlStorageOptions):
     setQuota: (id, quota) => accounts.setQuota(ctx, id, quota),
     deleteAccount: async (id) => {
       const result = await accounts.deleteAccount(ctx, id);
+      inboxIds.forget(id);
       if (result.ok) await options.scrub?.();
       return result;
     },
@@ -52,6 +55,7 @@ export function createSqlStorage(ctx: StoreContext, options: SqlStorageOptions):
 
     listMailboxes: (accountId) => mailboxes.listMailboxes(ctx, accountId),
     getMailbox: (accountId, name) => mailboxes.getMailbox(ctx, accountId, name),
+    inboxId: (accountId) => inboxIds.get(ctx, accountId),
     getMailboxById: (accountId, id) => mailboxes.getMailboxById(ctx, accountId, id),
     createMailbox: (accountId, name, createOptions) => mailboxes.createMailbox(ctx, accountId, name, createOptions?.specialUse ?? null),
     renameMailbox: (accountId, from, to) => mailboxes.renameMailbox(ctx, accountId, from, to),
