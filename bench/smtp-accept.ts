@@ -19,6 +19,11 @@
 // it measured 300 to 800 (more on tmpfs). Results go to bench/results/smtp-accept.json;
 // nothing fails on a slow figure.
 //
+// Before each measured interval, after the warm-up, sync(1) writes out every dirty page on the
+// machine: on ext4 (data=ordered) an fsync waits for whatever file data its journal commit
+// carries, so a run that started while the previous run's Maildirs or database were still being
+// written back paid for them.
+//
 // The disk's fsync time and the machine's other load vary from run to run (the same
 // configuration gave 410 to 690 msg/s; otherCpuCores shows what else was busy), so each
 // configuration runs POSTWARDEN_BENCH_SMTP_REPEAT times (3), servers taking
@@ -28,6 +33,7 @@
 // _SIZES="4096,102400", _SERVERS="postfix,postwarden", _STORES="sqlite,postgres", _REPEAT=3; POSTWARDEN_BENCH_SMTP_CPU_PROF=DIR
 // writes a V8 CPU profile of each Postwarden run there (summarize with bench/cpu-profile.ts).
 
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ensurePostfix, startPostfix, type RunningPostfix } from './postfix.ts';
@@ -144,11 +150,17 @@ async function warmUp(port: number, config: Configuration, recipients: readonly 
   return load.accepted;
 }
 
+/** Writes out every dirty page on the machine, so a run does not pay for the previous one's. */
+function settleDisk(): void {
+  execFileSync('sync');
+}
+
 async function postfixRun(config: Configuration, recipients: readonly string[]): Promise<SmtpAcceptRun> {
   const postfix: RunningPostfix = await startPostfix({ domain: DOMAIN, recipients, processLimit: Math.max(200, config.connections * 2) });
   try {
     const warm = await warmUp(postfix.port, config, recipients);
     await postfix.waitDelivered(warm, DELIVERY_LIMIT_MS);
+    settleDisk();
     const sampler = new RssSampler(() => processTree(postfix.masterPid));
     const cpuBefore = treeCpuSeconds(postfix.masterPid);
     const meter = meters();
@@ -173,6 +185,7 @@ async function postwardenRun(template: PostwardenTemplate, config: Configuration
     const server = await instance.start(profile);
     try {
       await warmUp(server.smtpPort, config, template.recipients);
+      settleDisk();
       const sampler = new RssSampler(() => [server.pid]);
       const cpuBefore = cpuSeconds(server.pid);
       const meter = meters();
