@@ -50,15 +50,15 @@ async function expand(storage: Storage, address: string, depth: number, seen: Se
   return any;
 }
 
-/** `domainIsLocal`: the caller has just found the address's domain among ours (one lookup less). */
-export async function resolveAddress(storage: Storage, input: string, domainIsLocal = false): Promise<Resolution> {
+export async function resolveAddress(storage: Storage, input: string): Promise<Resolution> {
   const parsed = parseAddress(input);
   if (!parsed.ok) return { kind: 'invalid', reason: parsed.error };
   const address = formatAddress(parsed.value);
-  if (!domainIsLocal && !(await storage.getDomain(parsed.value.domain))) return { kind: 'remote' };
+  // Accounts and aliases exist only under our domains (a domain that has any cannot be removed),
+  // so finding one answers "local" without looking the domain up: one lookup in the common case.
   const into = { accounts: new Map<number, Account>(), remote: new Set<string>() };
-  if (!(await expand(storage, address, 0, new Set(), into))) return { kind: 'unknown' };
-  return { kind: 'local', accounts: [...into.accounts.values()], remote: [...into.remote] };
+  if (await expand(storage, address, 0, new Set(), into)) return { kind: 'local', accounts: [...into.accounts.values()], remote: [...into.remote] };
+  return (await storage.getDomain(parsed.value.domain)) ? { kind: 'unknown' } : { kind: 'remote' };
 }
 
 /** True when `account` may use `address` as its sender: its own address (with any +tag), or an alias that reaches it. */

@@ -49,14 +49,15 @@ export async function rcptTo(ctx: SmtpContext, state: SessionState, transaction:
     ctx.logger.info({ to: address, queueId: bounce.queueId, about: bounce.recipient }, 'mail returned to a VERP address');
     return remember(transaction, { address, accounts: bounce.accounts, remote: bounce.remote, ...dsn });
   }
-  const domain = path.kind === 'postmaster' ? address?.slice(address.indexOf('@') + 1) : canonicalDomain(path);
-  const local = domain !== undefined && (await ctx.storage.getDomain(domain)) !== undefined;
-  if (local) {
-    const resolution = address === undefined ? undefined : await resolveAddress(ctx.storage, address, true);
-    if (resolution?.kind !== 'local' || address === undefined) return UNKNOWN_USER;
+  const resolution = address === undefined ? undefined : await resolveAddress(ctx.storage, address);
+  if (resolution?.kind === 'local' && address !== undefined) {
     if (overQuota(resolution.accounts, transaction.params.size)) return reply(452, '4.2.2', 'Mailbox full; try again later');
     return remember(transaction, { address, accounts: resolution.accounts, remote: resolution.remote, ...dsn });
   }
+  // No account or alias has the address: a user we do not have, or another domain's address.
+  const domain = path.kind === 'postmaster' ? address?.slice(address.indexOf('@') + 1) : canonicalDomain(path);
+  const local = resolution?.kind === 'unknown' || (domain !== undefined && (await ctx.storage.getDomain(domain)) !== undefined);
+  if (local) return UNKNOWN_USER;
   if (state.role !== 'submission' || !state.account || path.kind === 'postmaster') return RELAY_DENIED;
   if (path.domainLiteral) return reply(550, '5.7.1', 'Address literals are not accepted as destinations');
   if (domain === undefined) return reply(553, '5.1.3', 'Recipient domain is not a valid domain name');
