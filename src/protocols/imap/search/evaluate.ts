@@ -32,46 +32,38 @@ const foldedFlags = new WeakMap<SearchKey, string>();
 /** Header values folded for matching (and their whitespace-compressed forms, null when the same). */
 const foldedValues = new WeakMap<readonly string[], readonly (readonly [string, string | null])[]>();
 
-function foldedFlag(key: SearchKey & { readonly flag: string }): string {
-  let folded = foldedFlags.get(key);
-  if (folded === undefined) {
-    folded = asciiCasemap(key.flag);
-    foldedFlags.set(key, folded);
+/** The value `memo` holds for `key`, computed once (values are never undefined). */
+function remembered<K extends object, V>(memo: WeakMap<K, V>, key: K, compute: () => V): V {
+  let value = memo.get(key);
+  if (value === undefined) {
+    value = compute();
+    memo.set(key, value);
   }
-  return folded;
+  return value;
+}
+
+function foldedFlag(key: SearchKey & { readonly flag: string }): string {
+  return remembered(foldedFlags, key, () => asciiCasemap(key.flag));
 }
 
 /** The folded forms of header values; kept as long as the values are (shared caches keep them). */
 function foldedForms(values: readonly string[]): readonly (readonly [string, string | null])[] {
-  let forms = foldedValues.get(values);
-  if (!forms) {
-    forms = values.map((value) => {
+  return remembered(foldedValues, values, () =>
+    values.map((value) => {
       const compressed = compressWhitespace(value);
       return [unicodeCasemap(value), compressed === value ? null : unicodeCasemap(compressed)] as const;
-    });
-    foldedValues.set(values, forms);
-  }
-  return forms;
+    }),
+  );
 }
 
 function needle(key: SearchKey & { readonly value: string }): string {
-  let folded = foldedNeedles.get(key);
-  if (folded === undefined) {
-    folded = unicodeCasemap(key.value);
-    foldedNeedles.set(key, folded);
-  }
-  return folded;
+  return remembered(foldedNeedles, key, () => unicodeCasemap(key.value));
 }
 
 function savedHas(context: SearchContext): (uid: number) => boolean {
   const saved = context.saved;
   if (saved === undefined) return () => false; // RFC 5182 §2.1: nothing saved = empty set
-  let set = savedSets.get(saved);
-  if (set === undefined) {
-    set = new Set(saved);
-    savedSets.set(saved, set);
-  }
-  const uids = set;
+  const uids = remembered(savedSets, saved, () => new Set(saved));
   return (uid) => uids.has(uid);
 }
 
@@ -80,12 +72,7 @@ const costs = new WeakMap<SearchKey, number>();
 /** Rough cost of evaluating a key: flags and numbers, then headers, then bodies. */
 function cost(key: SearchKey, depth: number): number {
   if (depth > MAX_SEARCH_KEY_DEPTH) return 0;
-  let known = costs.get(key);
-  if (known === undefined) {
-    known = computeCost(key, depth);
-    costs.set(key, known);
-  }
-  return known;
+  return remembered(costs, key, () => computeCost(key, depth));
 }
 
 function computeCost(key: SearchKey, depth: number): number {
@@ -109,15 +96,12 @@ function computeCost(key: SearchKey, depth: number): number {
 
 /** The keys of an AND, cheapest first (stable), so body text is read only when still needed. */
 function orderedKeys(key: SearchKey & { readonly kind: 'and' }, depth: number): readonly SearchKey[] {
-  let ordered = orderedAnds.get(key);
-  if (ordered === undefined) {
-    ordered = key.keys
+  return remembered(orderedAnds, key, () =>
+    key.keys
       .map((k, index) => ({ k, index, c: cost(k, depth + 1) }))
       .sort((a, b) => a.c - b.c || a.index - b.index)
-      .map((entry) => entry.k);
-    orderedAnds.set(key, ordered);
-  }
-  return ordered;
+      .map((entry) => entry.k),
+  );
 }
 
 function hasFlag(message: SearchableMessage, flag: string, wanted: string): boolean {
@@ -153,11 +137,7 @@ function matchHeader(key: SearchKey & { readonly kind: 'header' }, message: Sear
  * in (the mailbox answers NIL for SAVEDATE; SAVEDATESUPPORTED tells the client).
  */
 function matchDate(key: SearchKey & { readonly kind: 'date' }, message: SearchableMessage): boolean {
-  let want = keyDays.get(key);
-  if (want === undefined) {
-    want = searchKeyDay(key.date);
-    keyDays.set(key, want);
-  }
+  const want = remembered(keyDays, key, () => searchKeyDay(key.date));
   if (want === null) return false;
   let have: number | null;
   if (key.which === 'sent') have = sentDay(message);
