@@ -79,6 +79,8 @@ export class FileBlobStore implements BlobStore {
   }
 
   async stage(owner: number, id: string, size: number, sealed: Uint8Array): Promise<StagedBlob> {
+    // A small blob goes into its row: no file to write, guard or unlink, so nothing to track.
+    if (sealed.byteLength < FILE_MIN_OCTETS) return { owner, id, size, sealed };
     const key = this.key(owner, id);
     let record = this.staged.get(key);
     if (!record) {
@@ -87,7 +89,6 @@ export class FileBlobStore implements BlobStore {
     }
     record.count++;
     this.sweepTouched?.add(key);
-    if (sealed.byteLength < FILE_MIN_OCTETS) return { owner, id, size, sealed };
     try {
       record.write ??= this.writeFile(record, key, owner, id, sealed);
       await record.write;
