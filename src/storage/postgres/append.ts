@@ -30,12 +30,19 @@ const ARGUMENTS = '?::bigint, ?::bigint, ?::bigint, ?::text, ?::bytea, ?::intege
 const COLUMNS = 'r_outcome, r_uid, r_modseq, r_uid_validity';
 const ONE = `SELECT 0 AS n, ${COLUMNS} FROM postwarden_append(${ARGUMENTS})`;
 
+const groupStatements: string[] = [];
+
 /** The statement for `count` appends: postwarden_append once per VALUES row, in row order. */
 function groupStatement(count: number): string {
-  const rows = Array.from({ length: count }, (_, n) => `(${n}, ${ARGUMENTS})`).join(', ');
-  return `SELECT t.n, a.${COLUMNS.split(', ').join(', a.')}
-    FROM (VALUES ${rows}) AS t(n, account, mailbox, size, blob_id, sealed, flags, keywords, internal_date, now, cache, channel)
-    CROSS JOIN LATERAL postwarden_append(t.account, t.mailbox, t.size, t.blob_id, t.sealed, t.flags, t.keywords, t.internal_date, t.now, t.cache, t.channel) AS a`;
+  let sql = groupStatements[count];
+  if (sql === undefined) {
+    const rows = Array.from({ length: count }, (_, n) => `(${n}, ${ARGUMENTS})`).join(', ');
+    sql = `SELECT t.n, a.${COLUMNS.split(', ').join(', a.')}
+      FROM (VALUES ${rows}) AS t(n, account, mailbox, size, blob_id, sealed, flags, keywords, internal_date, now, cache, channel)
+      CROSS JOIN LATERAL postwarden_append(t.account, t.mailbox, t.size, t.blob_id, t.sealed, t.flags, t.keywords, t.internal_date, t.now, t.cache, t.channel) AS a`;
+    groupStatements[count] = sql;
+  }
+  return sql;
 }
 
 interface AppendRow {

@@ -10,6 +10,12 @@ import type { SqlDriver, SqlQueries, SqlTransaction, SqlValue } from '../sql/dri
 export const MAX_TRANSACTION_ATTEMPTS = 5;
 const RETRYABLE = new Set(['40001', '40P01']);
 
+/** Whether a transaction that failed with `error` on attempt `attempt` is run again. */
+function runAgain(error: unknown, attempt: number): boolean {
+  const code = (error as { code?: string }).code;
+  return code !== undefined && RETRYABLE.has(code) && attempt < MAX_TRANSACTION_ATTEMPTS;
+}
+
 /** `?` placeholders to `$n` (our SQL has no `?` inside string literals). */
 export function toPositional(sql: string): string {
   let index = 0;
@@ -145,8 +151,7 @@ export class PostgresDriver implements SqlDriver {
         await client.query('ROLLBACK').catch(() => {
           broken = true;
         });
-        const code = (error as { code?: string }).code;
-        if (code !== undefined && RETRYABLE.has(code) && attempt < MAX_TRANSACTION_ATTEMPTS) continue;
+        if (runAgain(error, attempt)) continue;
         throw error;
       } finally {
         for (const hook of tx.endHooks) hook();
@@ -165,8 +170,7 @@ export class PostgresDriver implements SqlDriver {
       try {
         return await this.queries.all<T>(sql, params);
       } catch (error) {
-        const code = (error as { code?: string }).code;
-        if (code !== undefined && RETRYABLE.has(code) && attempt < MAX_TRANSACTION_ATTEMPTS) continue;
+        if (runAgain(error, attempt)) continue;
         throw error;
       }
     }
