@@ -55,8 +55,12 @@ export async function rcptTo(ctx: SmtpContext, state: SessionState, transaction:
     return remember(transaction, { address, accounts: resolution.accounts, remote: resolution.remote, ...dsn });
   }
   // No account or alias has the address: a user we do not have, or another domain's address.
+  // resolveAddress has looked the domain up (normalized as canonicalDomain does) unless the
+  // address was not usable (a quoted local part, a literal, an unparsable name).
   const domain = path.kind === 'postmaster' ? address?.slice(address.indexOf('@') + 1) : canonicalDomain(path);
-  const local = resolution?.kind === 'unknown' || (domain !== undefined && (await ctx.storage.getDomain(domain)) !== undefined);
+  const local =
+    resolution?.kind === 'unknown' ||
+    (resolution?.kind !== 'remote' && domain !== undefined && (await ctx.storage.getDomain(domain)) !== undefined);
   if (local) return UNKNOWN_USER;
   if (state.role !== 'submission' || !state.account || path.kind === 'postmaster') return RELAY_DENIED;
   if (path.domainLiteral) return reply(550, '5.7.1', 'Address literals are not accepted as destinations');
