@@ -3,17 +3,19 @@
 // see a batch's uncommitted rows.
 
 import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { SqliteDriver } from './driver.ts';
 
-async function withDriver(fn: (driver: SqliteDriver) => Promise<void>): Promise<void> {
+async function withDriver(fn: (driver: SqliteDriver, path: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'postwarden-driver-'));
-  const driver = new SqliteDriver({ path: join(dir, 'test.db'), migrate: (db) => db.exec('CREATE TABLE IF NOT EXISTS t (n INTEGER PRIMARY KEY)') });
+  const path = join(dir, 'test.db');
+  const driver = new SqliteDriver({ path, migrate: (db) => db.exec('CREATE TABLE IF NOT EXISTS t (n INTEGER PRIMARY KEY, data BLOB)') });
   try {
-    await fn(driver);
+    await fn(driver, path);
   } finally {
     await driver.close();
     await rm(dir, { recursive: true, force: true });
@@ -111,6 +113,26 @@ describe('sqlite driver', () => {
       await driver.close();
       await driver.close();
       await assert.rejects(driver.write(async () => 1), /closed/);
+    });
+  });
+
+  it('copies committed WAL frames into the database on its own thread, and truncates the WAL on request', async () => {
+    await withDriver(async (driver, path) => {
+      const rows = 300;
+      const data = Buffer.alloc(16 * 1024, 1);
+      await Promise.all(Array.from({ length: rows }, (_, n) => driver.write((tx) => tx.run('INSERT INTO t (n, data) VALUES (?, ?)', [n, data]))));
+      // The writer never checkpoints (a COMMIT would sync on the event loop); the checkpointer
+      // thread does, within its interval. Bounded wait: 200 × 50 ms.
+      let databaseBytes = 0;
+      for (let attempt = 0; attempt < 200 && databaseBytes < rows * data.length; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        databaseBytes = statSync(path).size;
+      }
+      assert.ok(databaseBytes >= rows * data.length, `the database file holds ${databaseBytes} bytes`);
+      assert.ok(statSync(`${path}-wal`).size > 0);
+      await driver.checkpoint();
+      assert.equal(statSync(`${path}-wal`).size, 0);
+      assert.equal(await count(driver), rows);
     });
   });
 });

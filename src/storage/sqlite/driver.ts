@@ -16,6 +16,7 @@
 // running, and a failing unit rolls back only itself.
 //
 // Reads use a second, read-only connection, so they never see a batch's uncommitted rows.
+// Checkpoints run on a worker thread (checkpointer.ts), never inside a COMMIT on the event loop.
 
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
@@ -23,11 +24,15 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { fsyncDirectory } from '../blobs/fsync.ts';
 import type { SqlDriver, SqlQueries, SqlTransaction, SqlValue } from '../sql/driver.ts';
+import { Checkpointer } from './checkpointer.ts';
 
 /** Most units in one commit; bounds the time the write lock is held. */
 export const MAX_UNITS_PER_COMMIT = 256;
 /** How long a connection waits for another process's lock (ms). */
 export const BUSY_TIMEOUT_MS = 10_000;
+/** How often checkpoint() tries again while the checkpointer thread holds the checkpoint lock. */
+export const TRUNCATE_ATTEMPTS = 500;
+const TRUNCATE_RETRY_MS = 10;
 
 interface Unit {
   readonly fn: (tx: SqlTransaction) => Promise<unknown>;
@@ -158,6 +163,7 @@ export class SqliteDriver implements SqlDriver {
   /** Every committed batch's release (after its WAL sync), chained in commit order. */
   private released: Promise<void> = Promise.resolve();
   private readonly wal: WalSync;
+  private readonly checkpointer: Checkpointer;
   private closed = false;
 
   constructor(options: SqliteDriverOptions) {
@@ -166,8 +172,10 @@ export class SqliteDriver implements SqlDriver {
     // NORMAL: COMMIT does not sync; WalSync does, off the event loop (see above). Checkpoints
     // still sync the WAL and the database themselves.
     writerDb.exec('PRAGMA synchronous = NORMAL');
+    writerDb.exec('PRAGMA wal_autocheckpoint = 0');
     options.migrate(writerDb);
     this.wal = new WalSync(options.path);
+    this.checkpointer = new Checkpointer(options.path, BUSY_TIMEOUT_MS);
     this.writer = new Connection(writerDb);
     const readerDb = new DatabaseSync(options.path, { timeout: BUSY_TIMEOUT_MS, readOnly: true });
     this.reader = new Connection(readerDb);
@@ -226,6 +234,7 @@ export class SqliteDriver implements SqlDriver {
       for (const tx of all) for (const hook of tx.endHooks) hook();
       return;
     }
+    this.checkpointer.committed();
     // The sync starts now; releases wait for it and for every earlier batch's release.
     const durable = this.wal.sync().then(
       () => undefined,
@@ -254,7 +263,13 @@ export class SqliteDriver implements SqlDriver {
   /** Copies the WAL into the database and truncates it, so deleted rows leave no copy behind. */
   async checkpoint(): Promise<void> {
     await this.settled();
-    this.writer.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+    const truncate = this.writer.db.prepare('PRAGMA wal_checkpoint(TRUNCATE)');
+    // busy = 1: the checkpointer thread is copying frames (it holds the checkpoint lock, and
+    // SQLite does not wait for that lock: https://sqlite.org/c3ref/wal_checkpoint_v2.html).
+    for (let attempt = 1; (truncate.get() as { busy: number }).busy !== 0; attempt++) {
+      if (attempt >= TRUNCATE_ATTEMPTS) throw new Error('the WAL could not be checkpointed: the database stayed busy');
+      await new Promise((resolve) => setTimeout(resolve, TRUNCATE_RETRY_MS));
+    }
   }
 
   private assertOpen(): void {
@@ -265,6 +280,7 @@ export class SqliteDriver implements SqlDriver {
     if (this.closed) return;
     await this.settled();
     this.closed = true;
+    await this.checkpointer.close();
     await this.wal.close();
     this.reader.db.close();
     this.writer.db.close();
