@@ -71,8 +71,11 @@ export class BlobWriter {
   private readonly root: string;
   private queue: Pending[] = [];
   private scheduled = false;
-  /** Directories made durable (or being made so): their creation was fsync'd into their parent. */
-  private readonly directories = new Map<string, Promise<void>>();
+  /**
+   * Directories created by this process or found to exist: `exists` once mkdir returned,
+   * `durable` once every level it created is fsync'd into its parent.
+   */
+  private readonly directories = new Map<string, { readonly exists: Promise<void>; readonly durable: Promise<void> }>();
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(root: string) {
@@ -98,24 +101,27 @@ export class BlobWriter {
   }
 
   /**
-   * Resolves once `dir` exists durably: every level mkdir created is fsync'd into its parent
-   * before any file in it is reported durable. Rare (one per shard and account), so not batched.
+   * Creates `dir` (and missing parents). Every level mkdir created is fsync'd into its parent
+   * (`durable`); a file may be written into the directory as soon as it `exists`, and is
+   * reported durable only once the directory is too, so the fsyncs of a new directory's parents
+   * run while the file is written and synced instead of before. One per shard and account.
    */
-  private ensureDirectory(dir: string): Promise<void> {
-    let ready = this.directories.get(dir);
-    if (!ready) {
-      ready = (async () => {
-        const created = await mkdir(dir, { recursive: true, mode: 0o700 });
+  private ensureDirectory(dir: string): { readonly exists: Promise<void>; readonly durable: Promise<void> } {
+    let entry = this.directories.get(dir);
+    if (!entry) {
+      const exists = mkdir(dir, { recursive: true, mode: 0o700 });
+      const durable = exists.then(async (created) => {
         if (created === undefined) return;
         const top = resolve(this.root, '..');
         const parents: string[] = [];
         for (let child = resolve(dir); child.length >= resolve(created).length && child !== top; child = dirname(child)) parents.push(dirname(child));
-        for (const parent of parents) await fsyncDirectory(parent);
-      })();
-      this.directories.set(dir, ready);
-      ready.catch(() => this.directories.delete(dir));
+        await Promise.all(parents.map((parent) => fsyncDirectory(parent)));
+      });
+      entry = { exists: exists.then(() => undefined), durable };
+      this.directories.set(dir, entry);
+      durable.catch(() => this.directories.delete(dir));
     }
-    return ready;
+    return entry;
   }
 
   /** An account's directories went (account deletion): create them again when needed. */
@@ -128,8 +134,10 @@ export class BlobWriter {
     const outcomes = await Promise.allSettled(
       batch.map(async (entry) => {
         const dir = join(this.root, String(entry.owner), entry.id.slice(0, 2));
-        await this.ensureDirectory(dir);
-        return writeOne(join(dir, entry.id), entry.sealed, () => fsyncDirectory(dir));
+        const directory = this.ensureDirectory(dir);
+        await directory.exists;
+        const [created] = await Promise.all([writeOne(join(dir, entry.id), entry.sealed, () => fsyncDirectory(dir)), directory.durable]);
+        return created;
       }),
     );
     for (const [index, entry] of batch.entries()) {
