@@ -100,20 +100,4 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-/**
- * Every LF is preceded by CR and every CR followed by LF (RFC 5321 §2.3.8: CRLF only, so a
- * CR ending `bytes` is not clean). Native scans from one line end to the next, not a loop over
- * every octet.
- */
-export function crlfOnly(bytes: Uint8Array): boolean {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let lines = 0;
-  for (let lf = buffer.indexOf(0x0a); lf !== -1; lf = buffer.indexOf(0x0a, lf + 1)) {
-    if (lf === 0 || buffer[lf - 1] !== 0x0d) return false;
-    lines++;
-  }
-  // As many CRs as CRLFs: no CR stands alone.
-  let crs = 0;
-  for (let cr = buffer.indexOf(0x0d); cr !== -1; cr = buffer.indexOf(0x0d, cr + 1)) if (++crs > lines) return false;
-  return true;
-}
+export { crlfOnly } from '../../../core/line-breaks.ts';
