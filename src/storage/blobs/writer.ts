@@ -71,11 +71,8 @@ export class BlobWriter {
   private readonly root: string;
   private queue: Pending[] = [];
   private scheduled = false;
-  /**
-   * Directories created by this process or found to exist: `exists` once mkdir returned,
-   * `durable` once every level it created is fsync'd into its parent.
-   */
-  private readonly directories = new Map<string, { readonly exists: Promise<void>; readonly durable: Promise<void> }>();
+  /** Directories made durable (or being made so): their creation was fsync'd into their parent. */
+  private readonly directories = new Map<string, Promise<void>>();
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(root: string) {
@@ -101,27 +98,24 @@ export class BlobWriter {
   }
 
   /**
-   * Creates `dir` (and missing parents). Every level mkdir created is fsync'd into its parent
-   * (`durable`); a file may be written into the directory as soon as it `exists`, and is
-   * reported durable only once the directory is too, so the fsyncs of a new directory's parents
-   * run while the file is written and synced instead of before. One per shard and account.
+   * Resolves once `dir` exists durably: every level mkdir created is fsync'd into its parent
+   * before any file in it is reported durable. Rare (one per shard and account), so not batched.
    */
-  private ensureDirectory(dir: string): { readonly exists: Promise<void>; readonly durable: Promise<void> } {
-    let entry = this.directories.get(dir);
-    if (!entry) {
-      const exists = mkdir(dir, { recursive: true, mode: 0o700 });
-      const durable = exists.then(async (created) => {
+  private ensureDirectory(dir: string): Promise<void> {
+    let ready = this.directories.get(dir);
+    if (!ready) {
+      ready = (async () => {
+        const created = await mkdir(dir, { recursive: true, mode: 0o700 });
         if (created === undefined) return;
         const top = resolve(this.root, '..');
         const parents: string[] = [];
         for (let child = resolve(dir); child.length >= resolve(created).length && child !== top; child = dirname(child)) parents.push(dirname(child));
-        await Promise.all(parents.map((parent) => fsyncDirectory(parent)));
-      });
-      entry = { exists: exists.then(() => undefined), durable };
-      this.directories.set(dir, entry);
-      durable.catch(() => this.directories.delete(dir));
+        for (const parent of parents) await fsyncDirectory(parent);
+      })();
+      this.directories.set(dir, ready);
+      ready.catch(() => this.directories.delete(dir));
     }
-    return entry;
+    return ready;
   }
 
   /** An account's directories went (account deletion): create them again when needed. */
@@ -134,10 +128,8 @@ export class BlobWriter {
     const outcomes = await Promise.allSettled(
       batch.map(async (entry) => {
         const dir = join(this.root, String(entry.owner), entry.id.slice(0, 2));
-        const directory = this.ensureDirectory(dir);
-        await directory.exists;
-        const [created] = await Promise.all([writeOne(join(dir, entry.id), entry.sealed, () => fsyncDirectory(dir)), directory.durable]);
-        return created;
+        await this.ensureDirectory(dir);
+        return writeOne(join(dir, entry.id), entry.sealed, () => fsyncDirectory(dir));
       }),
     );
     for (const [index, entry] of batch.entries()) {
