@@ -5,15 +5,14 @@
 // keeps appending while frames are copied (https://sqlite.org/c3ref/wal_checkpoint_v2.html).
 //
 // Signals arrive through shared memory, not messages: the main thread bumps a commit counter
-// after each COMMIT and sets a stop flag on close; this thread sleeps on the counter.
+// after each COMMIT (waking this thread every `everyCommits`) and sets a stop flag on close.
 
 import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
 import { COMMITS, STOP, type CheckpointerData } from './checkpointer.ts';
 
-const { path, signal, intervalMs, busyTimeoutMs } = workerData as CheckpointerData;
+const { path, signal, everyCommits, intervalMs, busyTimeoutMs } = workerData as CheckpointerData;
 const cells = new Int32Array(signal);
-const pause = new Int32Array(new SharedArrayBuffer(4));
 
 const db = new DatabaseSync(path, { timeout: busyTimeoutMs });
 db.exec('PRAGMA synchronous = NORMAL');
@@ -21,16 +20,22 @@ db.exec('PRAGMA wal_autocheckpoint = 0');
 
 // Zero, not the counter's value: commits made while this thread started are checkpointed too.
 let seen = 0;
+let last = performance.now();
 while (Atomics.load(cells, STOP) === 0) {
-  Atomics.wait(cells, COMMITS, seen);
-  if (Atomics.load(cells, STOP) !== 0) break;
-  // Let commits gather: one checkpoint (two syncs) per interval at most, however busy the writer.
-  Atomics.wait(pause, 0, 0, intervalMs);
-  seen = Atomics.load(cells, COMMITS);
-  try {
-    db.exec('PRAGMA wal_checkpoint(PASSIVE)');
-  } catch (error) {
-    parentPort?.postMessage((error as Error).message);
+  const commits = Atomics.load(cells, COMMITS);
+  const pending = (commits - seen) | 0;
+  const waited = performance.now() - last;
+  if (pending >= everyCommits || (pending > 0 && waited >= intervalMs)) {
+    seen = commits;
+    last = performance.now();
+    try {
+      db.exec('PRAGMA wal_checkpoint(PASSIVE)');
+    } catch (error) {
+      parentPort?.postMessage((error as Error).message);
+    }
+    continue;
   }
+  // Sleeps until the writer says enough commits are pending, or the interval is up.
+  Atomics.wait(cells, COMMITS, commits, pending > 0 ? intervalMs - waited : intervalMs);
 }
 db.close();

@@ -12,25 +12,42 @@ import { Worker } from 'node:worker_threads';
 export const COMMITS = 0;
 export const STOP = 1;
 
-/** Shortest time between two checkpoints (ms): each costs a WAL sync and a database sync. */
-export const CHECKPOINT_INTERVAL_MS = 100;
+/**
+ * A checkpoint runs once this many commits are pending, or when commits have waited this long
+ * (ms). Each one syncs the WAL and the database, and those syncs queue on the disk with the
+ * commits' own: checkpointing every 100 ms cost 0.6 ms of CPU per 100 KB message and 7% of
+ * the rate at one connection. 500 commits of small messages are a few MB of WAL, about what
+ * SQLite's automatic checkpoint lets grow (1,000 pages).
+ */
+export const CHECKPOINT_EVERY_COMMITS = 500;
+export const CHECKPOINT_INTERVAL_MS = 5_000;
 
 export interface CheckpointerData {
   readonly path: string;
   readonly signal: SharedArrayBuffer;
+  readonly everyCommits: number;
   readonly intervalMs: number;
   readonly busyTimeoutMs: number;
 }
 
+export interface CheckpointSchedule {
+  readonly everyCommits: number;
+  readonly intervalMs: number;
+}
+
+export const DEFAULT_CHECKPOINT_SCHEDULE: CheckpointSchedule = { everyCommits: CHECKPOINT_EVERY_COMMITS, intervalMs: CHECKPOINT_INTERVAL_MS };
+
 export class Checkpointer {
   private readonly cells: Int32Array;
+  private readonly everyCommits: number;
   private readonly worker: Worker;
   private readonly exited: Promise<void>;
 
-  constructor(path: string, busyTimeoutMs: number) {
+  constructor(path: string, busyTimeoutMs: number, schedule: CheckpointSchedule = DEFAULT_CHECKPOINT_SCHEDULE) {
     const signal = new SharedArrayBuffer(8);
     this.cells = new Int32Array(signal);
-    const data: CheckpointerData = { path, signal, intervalMs: CHECKPOINT_INTERVAL_MS, busyTimeoutMs };
+    this.everyCommits = schedule.everyCommits;
+    const data: CheckpointerData = { path, signal, ...schedule, busyTimeoutMs };
     this.worker = new Worker(new URL('./checkpoint-worker.ts', import.meta.url), { workerData: data });
     // A failed checkpoint loses nothing (the frames stay in the WAL for the next one); say so.
     this.worker.on('message', (message: string) => process.emitWarning(`WAL checkpoint failed: ${message}`));
@@ -40,10 +57,10 @@ export class Checkpointer {
     this.worker.unref();
   }
 
-  /** Tells the thread that the writer committed. */
+  /** Counts a commit; wakes the thread when a checkpoint's worth of commits is pending. */
   committed(): void {
-    Atomics.add(this.cells, COMMITS, 1);
-    Atomics.notify(this.cells, COMMITS);
+    const commits = Atomics.add(this.cells, COMMITS, 1) + 1;
+    if (commits % this.everyCommits === 0) Atomics.notify(this.cells, COMMITS);
   }
 
   async close(): Promise<void> {

@@ -8,12 +8,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import type { CheckpointSchedule } from './checkpointer.ts';
 import { SqliteDriver } from './driver.ts';
 
-async function withDriver(fn: (driver: SqliteDriver, path: string) => Promise<void>): Promise<void> {
+async function withDriver(fn: (driver: SqliteDriver, path: string) => Promise<void>, checkpoint?: CheckpointSchedule): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'postwarden-driver-'));
   const path = join(dir, 'test.db');
-  const driver = new SqliteDriver({ path, migrate: (db) => db.exec('CREATE TABLE IF NOT EXISTS t (n INTEGER PRIMARY KEY, data BLOB)') });
+  const driver = new SqliteDriver({ path, ...(checkpoint ? { checkpoint } : {}), migrate: (db) => db.exec('CREATE TABLE IF NOT EXISTS t (n INTEGER PRIMARY KEY, data BLOB)') });
   try {
     await fn(driver, path);
   } finally {
@@ -116,13 +117,18 @@ describe('sqlite driver', () => {
     });
   });
 
-  it('copies committed WAL frames into the database on its own thread, and truncates the WAL on request', async () => {
-    await withDriver(async (driver, path) => {
+  for (const schedule of [
+    { everyCommits: 10, intervalMs: 60_000 },
+    { everyCommits: 1_000_000, intervalMs: 200 },
+  ]) {
+    it(`copies committed WAL frames into the database on its own thread (after ${schedule.everyCommits} commits or ${schedule.intervalMs} ms), and truncates the WAL on request`, async () => {
+      await withDriver(async (driver, path) => {
       const rows = 300;
       const data = Buffer.alloc(16 * 1024, 1);
-      await Promise.all(Array.from({ length: rows }, (_, n) => driver.write((tx) => tx.run('INSERT INTO t (n, data) VALUES (?, ?)', [n, data]))));
+      // One commit each: the count of commits is what one of the two schedules waits for.
+      for (let n = 0; n < rows; n++) await driver.write((tx) => tx.run('INSERT INTO t (n, data) VALUES (?, ?)', [n, data]));
       // The writer never checkpoints (a COMMIT would sync on the event loop); the checkpointer
-      // thread does, within its interval. Bounded wait: 200 × 50 ms.
+      // thread does. Bounded wait: 200 × 50 ms.
       let databaseBytes = 0;
       for (let attempt = 0; attempt < 200 && databaseBytes < rows * data.length; attempt++) {
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -133,6 +139,7 @@ describe('sqlite driver', () => {
       await driver.checkpoint();
       assert.equal(statSync(`${path}-wal`).size, 0);
       assert.equal(await count(driver), rows);
+      }, schedule);
     });
-  });
+  }
 });

@@ -24,7 +24,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { fsyncDirectory } from '../blobs/fsync.ts';
 import type { SqlDriver, SqlQueries, SqlTransaction, SqlValue } from '../sql/driver.ts';
-import { Checkpointer } from './checkpointer.ts';
+import { Checkpointer, type CheckpointSchedule } from './checkpointer.ts';
 
 /** Most units in one commit; bounds the time the write lock is held. */
 export const MAX_UNITS_PER_COMMIT = 256;
@@ -152,6 +152,8 @@ export interface SqliteDriverOptions {
   readonly path: string;
   /** Runs on the writer connection before anything else (migrations). */
   readonly migrate: (db: DatabaseSync) => void;
+  /** When WAL checkpoints run (checkpointer.ts); tests shorten it. */
+  readonly checkpoint?: CheckpointSchedule;
 }
 
 export class SqliteDriver implements SqlDriver {
@@ -175,7 +177,7 @@ export class SqliteDriver implements SqlDriver {
     writerDb.exec('PRAGMA wal_autocheckpoint = 0');
     options.migrate(writerDb);
     this.wal = new WalSync(options.path);
-    this.checkpointer = new Checkpointer(options.path, BUSY_TIMEOUT_MS);
+    this.checkpointer = new Checkpointer(options.path, BUSY_TIMEOUT_MS, options.checkpoint);
     this.writer = new Connection(writerDb);
     const readerDb = new DatabaseSync(options.path, { timeout: BUSY_TIMEOUT_MS, readOnly: true });
     this.reader = new Connection(readerDb);
