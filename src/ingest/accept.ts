@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { err, ok, type Result } from '../core/result.ts';
 import type { Account, Delivery, DeliveryReceipt, DsnNotify, NewMessage, OutboundEnvelope, OutboundMessage, Storage } from '../storage/api.ts';
-import { buildMessageCache } from '../mail/message-cache.ts';
+import { messageCacheOf } from '../mail/message-cache-offload.ts';
 import { mailError, type MailError } from '../storage/mail-error.ts';
 
 export interface LocalRecipient {
@@ -69,7 +69,8 @@ export async function prepareDelivery(storage: Storage, submission: Submission, 
   const seen = new Set<number>();
   const local: NewMessage[] = [];
   if (delivered) {
-    const cache = buildMessageCache(delivered);
+    // Large messages: built on a thread while storage seals the message and writes its file.
+    const cache = messageCacheOf(delivered);
     for (const { account } of submission.local) {
       if (seen.has(account.id)) continue;
       seen.add(account.id);

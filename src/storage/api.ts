@@ -123,8 +123,12 @@ export interface NewMessage {
   /** System flags and keywords; system flags are matched case-insensitively. */
   readonly flags?: readonly string[];
   readonly internalDate?: Date;
-  /** Parsed envelope/structure cache (opaque to storage, stored encrypted with the blob's key). */
-  readonly cache?: string | null;
+  /**
+   * Parsed envelope/structure cache (opaque to storage, stored encrypted with the blob's key).
+   * A promise lets the caller finish it while storage seals and writes the blob; one that
+   * rejects stores no cache (readers rebuild a missing one from the message).
+   */
+  readonly cache?: string | null | Promise<string>;
 }
 
 export interface AppendedMessage {

@@ -37,11 +37,13 @@ export async function prepareAppend(ctx: StoreContext, item: NewMessage): Promis
   if (!keys) return err(mailError('nonexistent', `there is no account with id ${item.accountId}`));
   const blobId = blobIdOf(keys, item.raw);
   const sealed = seal(keys.encryption, blobContext(item.accountId, blobId), item.raw, ctx.encrypt);
-  const cache =
-    item.cache === undefined || item.cache === null
-      ? null
-      : seal(keys.encryption, cacheContext(item.accountId, blobId), Buffer.from(item.cache, 'utf8'), ctx.encrypt);
-  const staged = await ctx.blobs.stage(item.accountId, blobId, item.raw.byteLength, sealed);
+  // The blob is staged (a large one's file written) while a cache still being built finishes.
+  const staging = ctx.blobs.stage(item.accountId, blobId, item.raw.byteLength, sealed);
+  // Handled here too: it may fail while the cache is awaited; `await staging` still throws.
+  staging.catch(() => undefined);
+  const text = await Promise.resolve(item.cache).catch(() => null);
+  const cache = text === undefined || text === null ? null : seal(keys.encryption, cacheContext(item.accountId, blobId), Buffer.from(text, 'utf8'), ctx.encrypt);
+  const staged = await staging;
   return ok({ item, staged, bits: flags.bits, keywords: encodeKeywords(flags.keywords), cache });
 }
 
