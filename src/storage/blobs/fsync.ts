@@ -3,7 +3,7 @@
 // change the directory, not the file).
 
 import { closeSync, fsyncSync, openSync, constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { close, fsync, openDirectory } from './fd-calls.ts';
 
 export function fsyncDirectorySync(dir: string): void {
   const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
@@ -15,10 +15,10 @@ export function fsyncDirectorySync(dir: string): void {
 }
 
 export async function fsyncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  const fd = await openDirectory(dir);
   try {
-    await handle.sync();
+    await fsync(fd);
   } finally {
-    await handle.close();
+    await close(fd);
   }
 }

@@ -12,8 +12,9 @@
 // temporary file fsync'd and renamed over it, never trusted.
 // Input: owner numbers and hex content ids from the blob store.
 
-import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { close, createExclusive, fdatasync, writeAll } from './fd-calls.ts';
 import { fsyncDirectory } from './fsync.ts';
 
 interface Pending {
@@ -29,14 +30,15 @@ function temporaryName(path: string): string {
   return `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
 }
 
-async function openNew(path: string): Promise<{ handle: FileHandle; written: string }> {
+/** A new file under `path`, or under a temporary name beside it when `path` exists. */
+async function createNew(path: string): Promise<{ fd: number; written: string }> {
   try {
-    return { handle: await open(path, 'wx', 0o600), written: path };
+    return { fd: await createExclusive(path, 0o600), written: path };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
   const temporary = temporaryName(path);
-  return { handle: await open(temporary, 'wx', 0o600), written: temporary };
+  return { fd: await createExclusive(temporary, 0o600), written: temporary };
 }
 
 /**
@@ -46,18 +48,18 @@ async function openNew(path: string): Promise<{ handle: FileHandle; written: str
  * appears only with its rename, so its directory is synced after that.
  */
 async function writeOne(path: string, sealed: Uint8Array, syncName: () => Promise<void>): Promise<boolean> {
-  const { handle, written } = await openNew(path);
+  const { fd, written } = await createNew(path);
   const named = written === path ? syncName() : undefined;
   try {
-    await handle.writeFile(sealed);
-    await handle.datasync();
+    await writeAll(fd, sealed);
+    await fdatasync(fd);
   } catch (error) {
-    await handle.close().catch(() => undefined);
+    await close(fd).catch(() => undefined);
     await unlink(written).catch(() => undefined);
     await named?.catch(() => undefined);
     throw error;
   }
-  await handle.close();
+  await close(fd);
   if (named) {
     await named;
     return true;
