@@ -38,8 +38,22 @@ const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 // The IDNA label separators U+3002, U+FF0E and U+FF61 count as dots (RFC 3490 §3.1).
 const DOMAIN_INPUT = /^[\p{L}\p{M}\p{N}.\u3002\uff0e\uff61-]+$/u;
 
+/** Domains normalized lately: a server sees the same few domains in every envelope. */
+const MAX_REMEMBERED_DOMAINS = 1024;
+const rememberedDomains = new Map<string, Result<string, string>>();
+
 /** Canonical domain name, or an error message. Accepts U-labels and converts them. */
 export function normalizeDomain(input: string): Result<string, string> {
+  let result = rememberedDomains.get(input);
+  if (result) return result;
+  result = normalizeDomainOnce(input);
+  // Inputs are untrusted: bounded, and forgotten all at once when full.
+  if (rememberedDomains.size >= MAX_REMEMBERED_DOMAINS) rememberedDomains.clear();
+  rememberedDomains.set(input, result);
+  return result;
+}
+
+function normalizeDomainOnce(input: string): Result<string, string> {
   if (input.length === 0) return err('the domain is empty');
   if (input.endsWith('.')) return err('the domain ends with a dot');
   if (input.startsWith('[')) return err('an IP literal is not a mail domain here');
