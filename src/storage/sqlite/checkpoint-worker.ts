@@ -5,11 +5,12 @@
 // keeps appending while frames are copied (https://sqlite.org/c3ref/wal_checkpoint_v2.html).
 //
 // Signals arrive through shared memory, not messages: the main thread bumps a commit counter
-// after each COMMIT (waking this thread every `everyCommits`) and sets a stop flag on close.
+// after each COMMIT (waking this thread when `everyCommits` are pending since the last
+// checkpoint, which this thread records) and sets a stop flag on close.
 
 import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
-import { COMMITS, STOP, type CheckpointerData } from './checkpointer.ts';
+import { CHECKPOINTED, COMMITS, STOP, type CheckpointerData } from './checkpointer.ts';
 
 const { path, signal, everyCommits, intervalMs, busyTimeoutMs } = workerData as CheckpointerData;
 const cells = new Int32Array(signal);
@@ -27,6 +28,7 @@ while (Atomics.load(cells, STOP) === 0) {
   const waited = performance.now() - last;
   if (pending >= everyCommits || (pending > 0 && waited >= intervalMs)) {
     seen = commits;
+    Atomics.store(cells, CHECKPOINTED, commits);
     last = performance.now();
     try {
       db.exec('PRAGMA wal_checkpoint(PASSIVE)');

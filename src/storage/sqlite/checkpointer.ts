@@ -8,9 +8,10 @@
 
 import { Worker } from 'node:worker_threads';
 
-/** Shared cells: commits made by the writer, and the stop flag. */
+/** Shared cells: commits made by the writer, the stop flag, commits covered by a checkpoint. */
 export const COMMITS = 0;
 export const STOP = 1;
+export const CHECKPOINTED = 2;
 
 /**
  * A checkpoint runs once this many commits are pending, or when commits have waited this long
@@ -43,8 +44,11 @@ export class Checkpointer {
   private readonly worker: Worker;
   private readonly exited: Promise<void>;
 
-  constructor(path: string, busyTimeoutMs: number, schedule: CheckpointSchedule = DEFAULT_CHECKPOINT_SCHEDULE) {
-    const signal = new SharedArrayBuffer(8);
+  private stopping = false;
+
+  /** `stopped` runs if the thread ends before close(): the writer must checkpoint again itself. */
+  constructor(path: string, busyTimeoutMs: number, stopped: () => void, schedule: CheckpointSchedule = DEFAULT_CHECKPOINT_SCHEDULE) {
+    const signal = new SharedArrayBuffer(12);
     this.cells = new Int32Array(signal);
     this.everyCommits = schedule.everyCommits;
     const data: CheckpointerData = { path, signal, ...schedule, busyTimeoutMs };
@@ -53,6 +57,9 @@ export class Checkpointer {
     this.worker.on('message', (message: string) => process.emitWarning(`WAL checkpoint failed: ${message}`));
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.once('error', (error) => process.emitWarning(`WAL checkpointer stopped: ${error.message}`));
+    void this.exited.then(() => {
+      if (!this.stopping) stopped();
+    });
     // The thread sleeps while nothing is written; it must not keep the process alive.
     this.worker.unref();
   }
@@ -60,11 +67,12 @@ export class Checkpointer {
   /** Counts a commit; wakes the thread when a checkpoint's worth of commits is pending. */
   committed(): void {
     const commits = Atomics.add(this.cells, COMMITS, 1) + 1;
-    if (commits % this.everyCommits === 0) Atomics.notify(this.cells, COMMITS);
+    if (((commits - Atomics.load(this.cells, CHECKPOINTED)) | 0) === this.everyCommits) Atomics.notify(this.cells, COMMITS);
   }
 
   async close(): Promise<void> {
     // Waiting for the thread to finish its last checkpoint must keep the process alive.
+    this.stopping = true;
     this.worker.ref();
     Atomics.store(this.cells, STOP, 1);
     Atomics.notify(this.cells, COMMITS);

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { CheckpointSchedule } from './checkpointer.ts';
+import { Checkpointer, type CheckpointSchedule } from './checkpointer.ts';
 import { SqliteDriver } from './driver.ts';
 
 async function withDriver(fn: (driver: SqliteDriver, path: string) => Promise<void>, checkpoint?: CheckpointSchedule): Promise<void> {
@@ -142,4 +142,27 @@ describe('sqlite driver', () => {
       }, schedule);
     });
   }
+
+  it('hands checkpoints back to the writer if the thread dies, not when it is closed', async () => {
+    const previous = process.listeners('warning');
+    process.removeAllListeners('warning');
+    try {
+      let stopped = 0;
+      // A database the thread cannot open: it fails at once.
+      const failing = new Checkpointer(join(tmpdir(), 'postwarden-no-such-dir', 'x.db'), 100, () => stopped++);
+      for (let attempt = 0; attempt < 200 && stopped === 0; attempt++) await new Promise((resolve) => setTimeout(resolve, 25));
+      assert.equal(stopped, 1);
+      await failing.close();
+      await withDriver(async (driver, path) => {
+        let closedStops = 0;
+        const healthy = new Checkpointer(path, 100, () => closedStops++);
+        await healthy.close();
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.equal(closedStops, 0);
+        assert.equal(await count(driver), 0);
+      });
+    } finally {
+      for (const listener of previous) process.on('warning', listener);
+    }
+  });
 });

@@ -33,6 +33,8 @@ export const BUSY_TIMEOUT_MS = 10_000;
 /** How often checkpoint() tries again while the checkpointer thread holds the checkpoint lock. */
 export const TRUNCATE_ATTEMPTS = 500;
 const TRUNCATE_RETRY_MS = 10;
+/** SQLite's default automatic checkpoint threshold (https://sqlite.org/pragma.html#pragma_wal_autocheckpoint). */
+const SQLITE_AUTOCHECKPOINT_PAGES = 1000;
 
 interface Unit {
   readonly fn: (tx: SqlTransaction) => Promise<unknown>;
@@ -177,7 +179,9 @@ export class SqliteDriver implements SqlDriver {
     writerDb.exec('PRAGMA wal_autocheckpoint = 0');
     options.migrate(writerDb);
     this.wal = new WalSync(options.path);
-    this.checkpointer = new Checkpointer(options.path, BUSY_TIMEOUT_MS, options.checkpoint);
+    // Should the thread die, SQLite's own automatic checkpoint takes over again.
+    const checkpointInCommits = () => writerDb.exec(`PRAGMA wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`);
+    this.checkpointer = new Checkpointer(options.path, BUSY_TIMEOUT_MS, checkpointInCommits, options.checkpoint);
     this.writer = new Connection(writerDb);
     const readerDb = new DatabaseSync(options.path, { timeout: BUSY_TIMEOUT_MS, readOnly: true });
     this.reader = new Connection(readerDb);
