@@ -33,14 +33,20 @@ export class CacheThread {
   build(raw: Uint8Array): Promise<string> {
     return new Promise((resolve) => {
       const id = this.nextId++;
-      this.waiting.set(id, { raw, resolve });
-      const worker = this.started();
-      // While an answer is due the thread keeps the process alive; idle, it does not.
-      worker.ref();
-      // A copy of exactly the message's octets, handed over without another copy.
-      const copy = new Uint8Array(raw);
-      const request: CacheRequest = { id, raw: copy };
-      worker.postMessage(request, [copy.buffer]);
+      try {
+        const worker = this.started();
+        this.waiting.set(id, { raw, resolve });
+        // While an answer is due the thread keeps the process alive; idle, it does not.
+        worker.ref();
+        // A copy of exactly the message's octets, handed over without another copy.
+        const copy = new Uint8Array(raw);
+        const request: CacheRequest = { id, raw: copy };
+        worker.postMessage(request, [copy.buffer]);
+      } catch {
+        // No thread to be had (out of threads or memory): built here.
+        this.waiting.delete(id);
+        resolve(buildMessageCache(raw));
+      }
     });
   }
 
