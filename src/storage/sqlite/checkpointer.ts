@@ -40,40 +40,46 @@ export const DEFAULT_CHECKPOINT_SCHEDULE: CheckpointSchedule = { everyCommits: C
 
 export class Checkpointer {
   private readonly cells: Int32Array;
-  private readonly everyCommits: number;
-  private readonly worker: Worker;
-  private readonly exited: Promise<void>;
-
+  private readonly data: CheckpointerData;
+  private readonly stopped: () => void;
+  /** Started by the first commit: opening the database to read it (the CLI) starts no thread. */
+  private worker: Worker | undefined;
+  private exited: Promise<void> = Promise.resolve();
   private stopping = false;
 
   /** `stopped` runs if the thread ends before close(): the writer must checkpoint again itself. */
   constructor(path: string, busyTimeoutMs: number, stopped: () => void, schedule: CheckpointSchedule = DEFAULT_CHECKPOINT_SCHEDULE) {
     const signal = new SharedArrayBuffer(12);
     this.cells = new Int32Array(signal);
-    this.everyCommits = schedule.everyCommits;
-    const data: CheckpointerData = { path, signal, ...schedule, busyTimeoutMs };
-    this.worker = new Worker(new URL('./checkpoint-worker.ts', import.meta.url), { workerData: data });
+    this.data = { path, signal, ...schedule, busyTimeoutMs };
+    this.stopped = stopped;
+  }
+
+  private start(): Worker {
+    const worker = new Worker(new URL('./checkpoint-worker.ts', import.meta.url), { workerData: this.data });
     // A failed checkpoint loses nothing (the frames stay in the WAL for the next one); say so.
-    this.worker.on('message', (message: string) => process.emitWarning(`WAL checkpoint failed: ${message}`));
-    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
-    this.worker.once('error', (error) => process.emitWarning(`WAL checkpointer stopped: ${error.message}`));
+    worker.on('message', (message: string) => process.emitWarning(`WAL checkpoint failed: ${message}`));
+    this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+    worker.once('error', (error) => process.emitWarning(`WAL checkpointer stopped: ${error.message}`));
     void this.exited.then(() => {
-      if (!this.stopping) stopped();
+      if (!this.stopping) this.stopped();
     });
     // The thread sleeps while nothing is written; it must not keep the process alive.
-    this.worker.unref();
+    worker.unref();
+    return worker;
   }
 
   /** Counts a commit; wakes the thread when a checkpoint's worth of commits is pending. */
   committed(): void {
+    this.worker ??= this.start();
     const commits = Atomics.add(this.cells, COMMITS, 1) + 1;
-    if (((commits - Atomics.load(this.cells, CHECKPOINTED)) | 0) === this.everyCommits) Atomics.notify(this.cells, COMMITS);
+    if (((commits - Atomics.load(this.cells, CHECKPOINTED)) | 0) === this.data.everyCommits) Atomics.notify(this.cells, COMMITS);
   }
 
   async close(): Promise<void> {
-    // Waiting for the thread to finish its last checkpoint must keep the process alive.
     this.stopping = true;
-    this.worker.ref();
+    // Waiting for the thread to finish its last checkpoint must keep the process alive.
+    this.worker?.ref();
     Atomics.store(this.cells, STOP, 1);
     Atomics.notify(this.cells, COMMITS);
     await this.exited;

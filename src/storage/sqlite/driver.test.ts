@@ -150,12 +150,14 @@ describe('sqlite driver', () => {
       let stopped = 0;
       // A database the thread cannot open: it fails at once.
       const failing = new Checkpointer(join(tmpdir(), 'postwarden-no-such-dir', 'x.db'), 100, () => stopped++);
+      failing.committed();
       for (let attempt = 0; attempt < 200 && stopped === 0; attempt++) await new Promise((resolve) => setTimeout(resolve, 25));
       assert.equal(stopped, 1);
       await failing.close();
       await withDriver(async (driver, path) => {
         let closedStops = 0;
         const healthy = new Checkpointer(path, 100, () => closedStops++);
+        healthy.committed();
         await healthy.close();
         await new Promise((resolve) => setImmediate(resolve));
         assert.equal(closedStops, 0);
