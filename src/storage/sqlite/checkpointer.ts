@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 export const COMMITS = 0;
 export const STOP = 1;
 export const CHECKPOINTED = 2;
+const CELLS = 3;
 
 /**
  * A checkpoint runs once this many commits are pending, or when commits have waited this long
@@ -23,17 +24,16 @@ export const CHECKPOINTED = 2;
 export const CHECKPOINT_EVERY_COMMITS = 500;
 export const CHECKPOINT_INTERVAL_MS = 5_000;
 
-export interface CheckpointerData {
-  readonly path: string;
-  readonly signal: SharedArrayBuffer;
-  readonly everyCommits: number;
-  readonly intervalMs: number;
-  readonly busyTimeoutMs: number;
-}
-
 export interface CheckpointSchedule {
   readonly everyCommits: number;
   readonly intervalMs: number;
+}
+
+/** What the thread is started with. */
+export interface CheckpointerData extends CheckpointSchedule {
+  readonly path: string;
+  readonly signal: SharedArrayBuffer;
+  readonly busyTimeoutMs: number;
 }
 
 export const DEFAULT_CHECKPOINT_SCHEDULE: CheckpointSchedule = { everyCommits: CHECKPOINT_EVERY_COMMITS, intervalMs: CHECKPOINT_INTERVAL_MS };
@@ -49,7 +49,7 @@ export class Checkpointer {
 
   /** `stopped` runs if the thread ends before close(): the writer must checkpoint again itself. */
   constructor(path: string, busyTimeoutMs: number, stopped: () => void, schedule: CheckpointSchedule = DEFAULT_CHECKPOINT_SCHEDULE) {
-    const signal = new SharedArrayBuffer(12);
+    const signal = new SharedArrayBuffer(CELLS * Int32Array.BYTES_PER_ELEMENT);
     this.cells = new Int32Array(signal);
     this.data = { path, signal, ...schedule, busyTimeoutMs };
     this.stopped = stopped;
