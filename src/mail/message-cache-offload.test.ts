@@ -32,6 +32,13 @@ describe('message cache offload', () => {
     assert.equal(new Set(texts).size, raws.length);
   });
 
+  it('has the thread answer: nothing falls back to this thread', async () => {
+    const thread = new CacheThread();
+    const raw = message(3, OFFLOAD_MIN_OCTETS * 2);
+    assert.equal(await thread.build(raw), buildMessageCache(raw));
+    assert.equal(thread.answeredHere, 0);
+  });
+
   it('leaves the caller its message: the thread gets a copy', async () => {
     const raw = message(7, OFFLOAD_MIN_OCTETS * 2);
     const before = Buffer.from(raw);
@@ -46,5 +53,6 @@ describe('message cache offload', () => {
     assert.equal(await thread.build(raw), buildMessageCache(raw));
     // And again: a new thread is started (and dies) for the next message; still answered.
     assert.equal(await thread.build(raw), buildMessageCache(raw));
+    assert.equal(thread.answeredHere, 2);
   });
 });
