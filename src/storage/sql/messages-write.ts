@@ -9,8 +9,9 @@
 import { err, ok, type Result } from '../../core/result.ts';
 import type { AccountId, AppendedMessage, CopyResult, ExpungeResult, FlagChange, FlagUpdate, MailboxId, NewMessage } from '../api.ts';
 import type { StagedBlob } from '../blobs/blob-store.ts';
-import { blobContext, blobIdOf, cacheContext } from '../crypto/keys.ts';
+import { cacheContext } from '../crypto/keys.ts';
 import { seal } from '../crypto/seal.ts';
+import { sealBlob } from '../crypto/seal-blob.ts';
 import { DELETED_BIT, MAX_KEYWORDS_PER_MESSAGE, applyFlagChange, decodeKeywords, encodeKeywords, parseFlags, sameFlags, withinKeywordLimit } from '../flags.ts';
 import { mailError, type MailError } from '../mail-error.ts';
 import type { StoreContext } from './context.ts';
@@ -35,8 +36,7 @@ export async function prepareAppend(ctx: StoreContext, item: NewMessage): Promis
   if (!flags) return err(mailError('invalid', 'a flag or keyword is not valid'));
   const keys = await ctx.keys.forAccount(item.accountId);
   if (!keys) return err(mailError('nonexistent', `there is no account with id ${item.accountId}`));
-  const blobId = blobIdOf(keys, item.raw);
-  const sealed = seal(keys.encryption, blobContext(item.accountId, blobId), item.raw, ctx.encrypt);
+  const { id: blobId, sealed } = sealBlob({ keys, owner: item.accountId, content: item.raw, encrypt: ctx.encrypt });
   // The blob is staged (a large one's file written) while a cache still being built finishes.
   const staging = ctx.blobs.stage(item.accountId, blobId, item.raw.byteLength, sealed);
   // Handled here too: it may fail while the cache is awaited; `await staging` still throws.

@@ -5,8 +5,7 @@
 
 import type { DsnNotify, OutboundMessage } from '../api.ts';
 import type { StagedBlob } from '../blobs/blob-store.ts';
-import { blobContext, blobIdOf } from '../crypto/keys.ts';
-import { seal } from '../crypto/seal.ts';
+import { sealBlob } from '../crypto/seal-blob.ts';
 import type { StoreContext } from './context.ts';
 import type { SqlTransaction } from './driver.ts';
 import { SYSTEM_OWNER } from './keyring.ts';
@@ -14,9 +13,8 @@ import { SYSTEM_OWNER } from './keyring.ts';
 export async function stageOutbound(ctx: StoreContext, message: OutboundMessage): Promise<StagedBlob> {
   const keys = await ctx.keys.forAccount(SYSTEM_OWNER);
   if (!keys) throw new Error('the system key is missing');
-  const blobId = blobIdOf(keys, message.raw);
-  const sealed = seal(keys.encryption, blobContext(SYSTEM_OWNER, blobId), message.raw, ctx.encrypt);
-  return ctx.blobs.stage(SYSTEM_OWNER, blobId, message.raw.byteLength, sealed);
+  const { id, sealed } = sealBlob({ keys, owner: SYSTEM_OWNER, content: message.raw, encrypt: ctx.encrypt });
+  return ctx.blobs.stage(SYSTEM_OWNER, id, message.raw.byteLength, sealed);
 }
 
 export function encodeNotify(notify: DsnNotify | undefined): string | null {
