@@ -16,10 +16,6 @@ export function createExclusive(path: string, mode: number): Promise<number> {
   return settle((done) => fs.open(path, O_WRONLY | O_CREAT | O_EXCL, mode, done));
 }
 
-export function openDirectory(path: string): Promise<number> {
-  return settle((done) => fs.open(path, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY, done));
-}
-
 /** Writes all of `bytes` from offset 0 (write(2) may take less than asked). */
 export async function writeAll(fd: number, bytes: Uint8Array): Promise<void> {
   for (let offset = 0; offset < bytes.byteLength; ) {

@@ -3,7 +3,7 @@
 // change the directory, not the file).
 
 import { closeSync, fsyncSync, openSync, constants } from 'node:fs';
-import { close, fsync, openDirectory } from './fd-calls.ts';
+import { fsync } from './fd-calls.ts';
 
 export function fsyncDirectorySync(dir: string): void {
   const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
@@ -14,11 +14,17 @@ export function fsyncDirectorySync(dir: string): void {
   }
 }
 
+/**
+ * Only the fsync, which waits for the disk, goes to the thread pool. Opening and closing a
+ * directory that was just written (the blob writer's shard directories) are lookups in the
+ * kernel's caches, a few microseconds each; as thread-pool calls they were two more round trips
+ * per file: about 80 us more CPU per file (a microbenchmark, 16 files of 100 KB at a time).
+ */
 export async function fsyncDirectory(dir: string): Promise<void> {
-  const fd = await openDirectory(dir);
+  const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
   try {
     await fsync(fd);
   } finally {
-    await close(fd);
+    closeSync(fd);
   }
 }
