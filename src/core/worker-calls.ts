@@ -24,7 +24,6 @@ interface Waiting<V> {
   readonly reject: (error: unknown) => void;
 }
 
-
 export class WorkerCalls<P, V> {
   private readonly script: URL;
   private worker: Worker | undefined;
@@ -94,18 +93,15 @@ export class WorkerCalls<P, V> {
 }
 
 /** A thread's side: answers every call with `handler`; what it throws is sent as an error. */
-export function answerCalls<P, V>(handler: (payload: P) => { readonly value: V; readonly transfer?: readonly Transferable[] }): void {
+export function answerCalls<P, V>(handler: (payload: P) => V): void {
   parentPort?.on('message', ({ id, payload }: CallRequest<P>) => {
     let answer: CallAnswer<V>;
-    let transfer: readonly Transferable[] = [];
     try {
-      const result = handler(payload);
-      answer = { id, value: result.value };
-      transfer = result.transfer ?? [];
+      answer = { id, value: handler(payload) };
     } catch (error) {
       answer = { id, error: (error as Error).message };
     }
-    parentPort?.postMessage(answer, transfer);
+    parentPort?.postMessage(answer);
   });
 }
 

@@ -5,4 +5,4 @@
 import { answerCalls } from '../core/worker-calls.ts';
 import { buildMessageCache } from './message-cache.ts';
 
-answerCalls((raw: Uint8Array) => ({ value: buildMessageCache(raw) }));
+answerCalls((raw: Uint8Array) => buildMessageCache(raw));
