@@ -1,5 +1,5 @@
-// Calls to a worker thread: answered by the thread, or here when it cannot answer; the octet
-// helpers hand memory over without copies where they say so, and copy where they must.
+// Calls to a worker thread: answered by the thread, or here when it cannot answer; the octets
+// handed over are a copy of exactly the caller's view, which the caller keeps.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -1,6 +1,6 @@
 // Calls answered by a worker thread, for CPU work on large messages that would otherwise hold
-// up the event loop (mail/message-cache-offload.ts). The thread starts with the first call and keeps
-// the process alive only while an answer is due.
+// up the event loop (mail/message-cache-offload.ts). The thread starts with the first call and
+// keeps the process alive only while an answer is due.
 //
 // A call never fails for want of a thread: when the thread cannot be started, dies, or cannot
 // answer a request, `local` computes the value on this thread, as it would have been without

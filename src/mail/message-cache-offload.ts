@@ -4,8 +4,9 @@
 // a tenth of what the main thread spends accepting it. Small messages are built in place:
 // handing them over costs more than the work.
 //
-// Never fails: if the thread cannot answer (it crashed, or the message made it throw) the
-// cache is built here, as it would have been without the thread (core/worker-calls.ts).
+// If the thread cannot answer (it crashed, or the message made it throw) the cache is built
+// here, as it would have been without the thread (core/worker-calls.ts); if that throws too,
+// the promise rejects and storage keeps the message without a cache.
 
 import { movableCopy, OFFLOAD_MIN_OCTETS, WorkerCalls } from '../core/worker-calls.ts';
 import { buildMessageCache } from './message-cache.ts';
