@@ -8,9 +8,6 @@
 
 import { parentPort, Worker, type Transferable } from 'node:worker_threads';
 
-/** Large enough that handing the octets over (a copy, a message) costs less than the work. */
-export const OFFLOAD_MIN_OCTETS = 32 * 1024;
-
 export interface CallRequest<P> {
   readonly id: number;
   readonly payload: P;
@@ -41,18 +38,19 @@ export class WorkerCalls<P, V> {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       const waiting = { local, resolve, reject };
+      let worker: Worker;
       try {
-        const worker = this.started();
+        worker = this.started();
         const request: CallRequest<P> = { id, payload };
         worker.postMessage(request, transfer);
-        this.waiting.set(id, waiting);
-        // While an answer is due the thread keeps the process alive; idle, it does not.
-        worker.ref();
       } catch {
         // No thread to be had (out of threads or memory), or a payload it cannot take.
-        this.waiting.delete(id);
         this.settleHere(waiting);
+        return;
       }
+      this.waiting.set(id, waiting);
+      // While an answer is due the thread keeps the process alive; idle, it does not.
+      worker.ref();
     });
   }
 

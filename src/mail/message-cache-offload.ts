@@ -8,10 +8,11 @@
 // here, as it would have been without the thread (core/worker-calls.ts); if that throws too,
 // the promise rejects and storage keeps the message without a cache.
 
-import { movableCopy, OFFLOAD_MIN_OCTETS, WorkerCalls } from '../core/worker-calls.ts';
+import { movableCopy, WorkerCalls } from '../core/worker-calls.ts';
 import { buildMessageCache } from './message-cache.ts';
 
-export { OFFLOAD_MIN_OCTETS };
+/** Messages this large or larger have their cache built on the worker thread. */
+export const OFFLOAD_MIN_OCTETS = 32 * 1024;
 
 export class CacheThread {
   private readonly calls: WorkerCalls<Uint8Array, string>;

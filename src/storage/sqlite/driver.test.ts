@@ -123,22 +123,22 @@ describe('sqlite driver', () => {
   ]) {
     it(`copies committed WAL frames into the database on its own thread (after ${schedule.everyCommits} commits or ${schedule.intervalMs} ms), and truncates the WAL on request`, async () => {
       await withDriver(async (driver, path) => {
-      const rows = 300;
-      const data = Buffer.alloc(16 * 1024, 1);
-      // One commit each: the count of commits is what one of the two schedules waits for.
-      for (let n = 0; n < rows; n++) await driver.write((tx) => tx.run('INSERT INTO t (n, data) VALUES (?, ?)', [n, data]));
-      // The writer never checkpoints (a COMMIT would sync on the event loop); the checkpointer
-      // thread does. Bounded wait: 200 × 50 ms.
-      let databaseBytes = 0;
-      for (let attempt = 0; attempt < 200 && databaseBytes < rows * data.length; attempt++) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        databaseBytes = statSync(path).size;
-      }
-      assert.ok(databaseBytes >= rows * data.length, `the database file holds ${databaseBytes} bytes`);
-      assert.ok(statSync(`${path}-wal`).size > 0);
-      await driver.checkpoint();
-      assert.equal(statSync(`${path}-wal`).size, 0);
-      assert.equal(await count(driver), rows);
+        const rows = 300;
+        const data = Buffer.alloc(16 * 1024, 1);
+        // One commit each: the count of commits is what one of the two schedules waits for.
+        for (let n = 0; n < rows; n++) await driver.write((tx) => tx.run('INSERT INTO t (n, data) VALUES (?, ?)', [n, data]));
+        // The writer never checkpoints (a COMMIT would sync on the event loop); the checkpointer
+        // thread does. Bounded wait: 200 × 50 ms.
+        let databaseBytes = 0;
+        for (let attempt = 0; attempt < 200 && databaseBytes < rows * data.length; attempt++) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          databaseBytes = statSync(path).size;
+        }
+        assert.ok(databaseBytes >= rows * data.length, `the database file holds ${databaseBytes} bytes`);
+        assert.ok(statSync(`${path}-wal`).size > 0);
+        await driver.checkpoint();
+        assert.equal(statSync(`${path}-wal`).size, 0);
+        assert.equal(await count(driver), rows);
       }, schedule);
     });
   }
