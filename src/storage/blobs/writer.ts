@@ -1,20 +1,21 @@
 // The blob writer: makes large sealed blobs durable as files before their transaction (house
 // rule 7), with asynchronous file system calls, so the event loop never waits on them.
 //
-// Every file of a batch (the writes that arrived in one turn of the event loop) is created,
-// written and fdatasync'd in parallel on the thread pool: a disk that merges concurrent cache
+// Every file of a batch (the writes that arrived in one turn of the event loop) is created and
+// written durably (O_DSYNC) in parallel on the thread pool: a disk that merges concurrent cache
 // flushes syncs many files for little more than the price of one, where one sync after another
 // pays for each. For the same reason a file's directory is fsync'd as soon as the file has its
 // name, while its bytes are being written and synced, not after them.
 // A new file is created under its final name with O_EXCL; a partial file after a crash is
 // harmless because no row references a file before its batch reported it durable. A name that
 // already exists (a crash leftover, or a file whose unlink lost a race) is replaced by a
-// temporary file fsync'd and renamed over it, never trusted.
+// temporary file written durably and renamed over it, never trusted.
 // Input: owner numbers and hex content ids from the blob store.
 
+import { closeSync } from 'node:fs';
 import { mkdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { close, createExclusive, fdatasync, writeAll } from './fd-calls.ts';
+import { createExclusiveDsync, writeAll } from './fd-calls.ts';
 import { fsyncDirectory } from './fsync.ts';
 
 interface Pending {
@@ -33,33 +34,34 @@ function temporaryName(path: string): string {
 /** A new file under `path`, or under a temporary name beside it when `path` exists. */
 async function createNew(path: string): Promise<{ fd: number; written: string }> {
   try {
-    return { fd: await createExclusive(path, 0o600), written: path };
+    return { fd: await createExclusiveDsync(path, 0o600), written: path };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
   const temporary = temporaryName(path);
-  return { fd: await createExclusive(temporary, 0o600), written: temporary };
+  return { fd: await createExclusiveDsync(temporary, 0o600), written: temporary };
 }
 
 /**
- * Writes and syncs one file; resolves with whether it created the name. `syncName` makes the
- * file's directory entry durable (fsync of the directory): for a name created by the open, it
- * runs while the bytes are written and synced, so the two waits overlap; a replacement's name
- * appears only with its rename, so its directory is synced after that.
+ * Writes and syncs one file; resolves with whether it created the name. The file is open with
+ * O_DSYNC, so its bytes are durable when the write returns. `syncName` makes the file's
+ * directory entry durable (fsync of the directory): for a name created by the open, it runs
+ * while the bytes are written, so the two waits overlap; a replacement's name appears only with
+ * its rename, so its directory is synced after that. Closing a descriptor whose writes are
+ * already on disk waits for nothing: it happens here, not as another thread-pool round trip.
  */
 async function writeOne(path: string, sealed: Uint8Array, syncName: () => Promise<void>): Promise<boolean> {
   const { fd, written } = await createNew(path);
   const named = written === path ? syncName() : undefined;
   try {
     await writeAll(fd, sealed);
-    await fdatasync(fd);
   } catch (error) {
-    await close(fd).catch(() => undefined);
+    closeQuietly(fd);
     await unlink(written).catch(() => undefined);
     await named?.catch(() => undefined);
     throw error;
   }
-  await close(fd);
+  closeSync(fd);
   if (named) {
     await named;
     return true;
@@ -67,6 +69,14 @@ async function writeOne(path: string, sealed: Uint8Array, syncName: () => Promis
   await rename(written, path);
   await syncName();
   return false;
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // The write already failed; that error is the one reported.
+  }
 }
 
 export class BlobWriter {
