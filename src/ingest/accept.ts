@@ -4,7 +4,7 @@
 // message for its remote recipients, all in one durable commit (storage.deliver). It returns
 // only after that commit, so a positive protocol reply can follow.
 
-import { randomBytes } from 'node:crypto';
+import { randomOctets } from '../core/random-octets.ts';
 import { err, ok, type Result } from '../core/result.ts';
 import type { Account, Delivery, DeliveryReceipt, DsnNotify, NewMessage, OutboundEnvelope, OutboundMessage, Storage } from '../storage/api.ts';
 import { messageCacheOf } from '../mail/message-cache-offload.ts';
@@ -48,7 +48,7 @@ const QUEUE_ID_ALPHABET = '0123456789BCDFGHJKLMNPQRSTVWXYZ';
 /** A queue id: 14 characters from a 31-letter alphabet without vowels (about 69 bits). */
 export function newQueueId(): string {
   let id = '';
-  for (const byte of randomBytes(14)) id += QUEUE_ID_ALPHABET[byte % QUEUE_ID_ALPHABET.length];
+  for (const byte of randomOctets(14)) id += QUEUE_ID_ALPHABET[byte % QUEUE_ID_ALPHABET.length];
   return id;
 }
 

@@ -7,7 +7,8 @@
 // plaintext form is still authenticated and bound to its place (RFC 2104 HMAC over the
 // associated data and the bytes), so nobody without the key can swap content in either mode.
 
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { randomOctets } from '../../core/random-octets.ts';
 
 /** A 256-bit key: raw bytes, or a KeyObject (several times cheaper per use; keep those for hot keys). */
 export type SecretKey = Uint8Array | KeyObject;
@@ -32,7 +33,7 @@ export function seal(key: SecretKey, aad: string, plaintext: Uint8Array, encrypt
   if (!encrypt) {
     return Buffer.concat([MAGIC, Buffer.of(MODE_PLAIN), plaintext, plainMac(key, aad, plaintext)]);
   }
-  const nonce = randomBytes(NONCE_BYTES);
+  const nonce = randomOctets(NONCE_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(Buffer.from(aad, 'utf8'));
   const body = cipher.update(plaintext);
