@@ -1,4 +1,4 @@
-// Promise forms of the file calls the blob writer makes for every file, over node:fs's
+// Promise forms of the file calls made for every message (the blob writer's, the WAL's sync), over node:fs's
 // callback API on plain descriptors. fs/promises wraps each descriptor in a FileHandle (an
 // object with close tracking and a GC finalizer) and each call in more promise machinery:
 // creating, writing, fdatasyncing and closing a 100 KB file and fsyncing its directory cost
@@ -20,11 +20,20 @@ export function createExclusiveDsync(path: string, mode: number): Promise<number
   return settle((done) => fs.open(path, O_WRONLY | O_CREAT | O_EXCL | O_DSYNC, mode, done));
 }
 
+/** open(2) read-only: a descriptor to fsync. */
+export function openReadOnly(path: string): Promise<number> {
+  return settle((done) => fs.open(path, fs.constants.O_RDONLY, done));
+}
+
 /** Writes all of `bytes` from offset 0 (write(2) may take less than asked). */
 export async function writeAll(fd: number, bytes: Uint8Array): Promise<void> {
   for (let offset = 0; offset < bytes.byteLength; ) {
     offset += await settle<number>((done) => fs.write(fd, bytes, offset, bytes.byteLength - offset, offset, done));
   }
+}
+
+export function fdatasync(fd: number): Promise<void> {
+  return settle((done) => fs.fdatasync(fd, (error) => done(error, undefined)));
 }
 
 export function fsync(fd: number): Promise<void> {

@@ -18,10 +18,10 @@
 // Reads use a second, read-only connection, so they never see a batch's uncommitted rows.
 // Checkpoints run on a worker thread (checkpointer.ts), never inside a COMMIT on the event loop.
 
-import type { FileHandle } from 'node:fs/promises';
-import { open } from 'node:fs/promises';
+import { closeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { fdatasync, openReadOnly } from '../blobs/fd-calls.ts';
 import { fsyncDirectory } from '../blobs/fsync.ts';
 import type { SqlDriver, SqlQueries, SqlTransaction, SqlValue } from '../sql/driver.ts';
 import { Checkpointer, type CheckpointSchedule } from './checkpointer.ts';
@@ -117,36 +117,41 @@ class Transaction implements SqlTransaction {
   }
 }
 
-/** fdatasync of the database's WAL file, off the event loop. */
+/** fdatasync of the database's WAL file, off the event loop (a plain descriptor: fd-calls.ts). */
 class WalSync {
   private readonly path: string;
-  private handle: Promise<FileHandle> | undefined;
+  private fd: Promise<number> | undefined;
 
   constructor(databasePath: string) {
     this.path = `${databasePath}-wal`;
   }
 
   async sync(): Promise<void> {
-    this.handle ??= this.openOnce();
-    await (await this.handle).datasync();
+    this.fd ??= this.openOnce();
+    await fdatasync(await this.fd);
   }
 
   /** The WAL exists once the first COMMIT wrote it; its directory entry is made durable once. */
-  private async openOnce(): Promise<FileHandle> {
+  private async openOnce(): Promise<number> {
     try {
-      const handle = await open(this.path, 'r');
-      await fsyncDirectory(dirname(this.path));
-      return handle;
+      const fd = await openReadOnly(this.path);
+      try {
+        await fsyncDirectory(dirname(this.path));
+      } catch (error) {
+        closeSync(fd);
+        throw error;
+      }
+      return fd;
     } catch (error) {
-      this.handle = undefined;
+      this.fd = undefined;
       throw error;
     }
   }
 
   async close(): Promise<void> {
-    const handle = this.handle;
-    this.handle = undefined;
-    await handle?.then((h) => h.close()).catch(() => undefined);
+    const fd = this.fd;
+    this.fd = undefined;
+    await fd?.then(closeSync).catch(() => undefined);
   }
 }
 
