@@ -85,7 +85,7 @@ export function fillQueue(dir: string, options: FillOptions): Promise<number> {
         });
         const result = await accept(storage, {
           queueId,
-          message: Buffer.concat(message(n, recipient, options.sender, options.size, options.tag)),
+          message: message(n, recipient, options.sender, options.size, options.tag),
           trace: [trace],
           envelope: { sender: options.sender, body: '7BIT', smtputf8: false, requireTls: false, accountId: account.id },
           local: [],

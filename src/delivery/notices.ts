@@ -76,7 +76,7 @@ export async function noticeFor(ctx: NoticeContext, message: QueuedMessage, orig
   const remote = resolution.kind === 'local' ? resolution.remote.map((address) => ({ address })) : [{ address: sender }];
   const prepared = await prepareDelivery(ctx.storage, {
     queueId: newQueueId(),
-    message: dsn.value,
+    message: [dsn.value],
     trace: [],
     // RFC 5321 §4.5.5: notifications are sent with the null reverse-path.
     envelope: { sender: '', body: isEightBit(dsn.value) ? '8BITMIME' : '7BIT', smtputf8: message.envelope.smtputf8, requireTls: false, accountId: null },

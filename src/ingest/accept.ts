@@ -22,8 +22,12 @@ export interface RemoteRecipient {
 
 export interface Submission {
   readonly queueId: string;
-  /** The message as received (CRLF line endings), without our trace fields. */
-  readonly message: Uint8Array;
+  /**
+   * The message as received (CRLF line endings), without our trace fields, in the pieces it
+   * arrived in: they are joined once, behind the trace fields (a 100 KB message is not copied
+   * twice on its way to storage).
+   */
+  readonly message: readonly Uint8Array[];
   /** Trace fields to prepend, each a complete field ending in CRLF (the Received: field). */
   readonly trace: readonly string[];
   readonly envelope: OutboundEnvelope;
@@ -64,8 +68,8 @@ export function returnPathField(sender: string): string {
 export async function prepareDelivery(storage: Storage, submission: Submission, signer?: OutboundSigner): Promise<Result<Delivery, MailError>> {
   const trace = Buffer.from(submission.trace.join(''), 'utf8');
   // Each copy is made only when something needs it (large messages: less to allocate and collect).
-  const relayed = submission.remote.length > 0 ? Buffer.concat([trace, submission.message]) : undefined;
-  const delivered = submission.local.length > 0 ? Buffer.concat([Buffer.from(returnPathField(submission.envelope.sender), 'utf8'), trace, submission.message]) : undefined;
+  const relayed = submission.remote.length > 0 ? Buffer.concat([trace, ...submission.message]) : undefined;
+  const delivered = submission.local.length > 0 ? Buffer.concat([Buffer.from(returnPathField(submission.envelope.sender), 'utf8'), trace, ...submission.message]) : undefined;
   const seen = new Set<number>();
   const local: NewMessage[] = [];
   if (delivered) {

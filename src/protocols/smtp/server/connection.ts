@@ -206,13 +206,13 @@ export class SmtpConnection {
       }
       this.mode = { kind: 'command' };
       this.requeue(event.rest);
-      await this.finishData(Buffer.concat(mode.chunks), event.outcome);
+      await this.finishData(mode.chunks, event.outcome);
       return true;
     }
     return true;
   }
 
-  private async finishData(message: Uint8Array, outcome: DataOutcome): Promise<void> {
+  private async finishData(message: readonly Uint8Array[], outcome: DataOutcome): Promise<void> {
     const answer = await this.session.dataEnd(message, outcome);
     this.write(answer);
     this.armCommandTimer();

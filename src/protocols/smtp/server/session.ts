@@ -156,8 +156,8 @@ export class SmtpSession {
     this.state.saslPendingAccount = undefined;
   }
 
-  /** The end of DATA. */
-  dataEnd(message: Uint8Array, outcome: DataOutcome): Promise<Reply> {
+  /** The end of DATA (or of the last BDAT chunk): the message in the pieces it arrived in. */
+  dataEnd(message: readonly Uint8Array[], outcome: DataOutcome): Promise<Reply> {
     return finishMessage(this.ctx, this.state, message, outcome);
   }
 
@@ -185,6 +185,6 @@ export class SmtpSession {
       return { kind: 'reply', reply: reply(250, '2.0.0', `${size} octets received`) };
     }
     const outcome: DataOutcome = bdat.failed === 'too-large' ? 'too-large' : 'ok';
-    return { kind: 'reply', reply: await this.dataEnd(Buffer.concat(bdat.chunks), outcome) };
+    return { kind: 'reply', reply: await this.dataEnd(bdat.chunks, outcome) };
   }
 }

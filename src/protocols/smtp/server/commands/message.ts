@@ -41,12 +41,12 @@ function remoteRecipients(transaction: Transaction): RemoteRecipient[] {
   return [...remote.values()];
 }
 
-async function decide(ctx: SmtpContext, state: SessionState, transaction: Transaction, message: Uint8Array, outcome: DataOutcome, queueId: string): Promise<Reply> {
+async function decide(ctx: SmtpContext, state: SessionState, transaction: Transaction, message: readonly Uint8Array[], outcome: DataOutcome, queueId: string): Promise<Reply> {
   if (outcome === 'too-large') return reply(552, '5.3.4', `Message too big for this server (limit ${ctx.limits.maxMessageSize} octets)`);
   if (outcome === 'bare-line-ending') {
     return reply(554, '5.6.0', 'Message refused: bare CR or LF in the data; lines must end with CRLF (RFC 5321 §2.3.8)');
   }
-  if (state.role === 'submission' && state.account && !(await fromOwned(ctx, state.account, message))) {
+  if (state.role === 'submission' && state.account && !(await fromOwned(ctx, state.account, Buffer.concat(message)))) {
     return reply(553, '5.7.1', `From: header rejected: not owned by ${state.account.address}`);
   }
   const params = transaction.params;
@@ -83,7 +83,8 @@ async function decide(ctx: SmtpContext, state: SessionState, transaction: Transa
   return reply(250, '2.0.0', `Ok: queued as ${queueId}`);
 }
 
-export async function finishMessage(ctx: SmtpContext, state: SessionState, message: Uint8Array, outcome: DataOutcome): Promise<Reply> {
+/** `message`: the message's bytes in the pieces they arrived in (DATA's decoded runs, BDAT chunks). */
+export async function finishMessage(ctx: SmtpContext, state: SessionState, message: readonly Uint8Array[], outcome: DataOutcome): Promise<Reply> {
   const transaction = state.transaction;
   state.transaction = undefined;
   if (!transaction) return reply(503, '5.5.1', 'Bad sequence of commands: no mail transaction');
@@ -107,7 +108,7 @@ export async function finishMessage(ctx: SmtpContext, state: SessionState, messa
       role: state.role,
       sender: transaction.sender,
       recipients: transaction.recipients.map((r) => r.address),
-      size: message.length,
+      size: message.reduce((octets, piece) => octets + piece.length, 0),
       body: transaction.params.body ?? '7BIT',
       verdict: answer.code < 300 ? 'accepted' : answer.code < 500 ? 'deferred' : 'rejected',
       reply: `${answer.code} ${answer.enhanced ?? ''} ${answer.lines.join(' ')}`.replace(/ +/g, ' ').trim(),
