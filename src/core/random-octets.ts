@@ -1,6 +1,6 @@
 // Random octets for per-message values (AES-GCM nonces, queue ids), taken from a pool that one
 // call to the operating system's CSPRNG fills (node:crypto randomFillSync). Each randomBytes()
-// call costs a trip into OpenSSL: 5-20 us each on our test machine, twice per message; from the
+// call costs a trip into OpenSSL: 4-20 us each on our test machine, twice per message; from the
 // pool it is a copy. Node's randomUUID() pools the same way. Every octet is handed out once,
 // and callers get their own copy, so nothing they do reaches the pool or another caller.
 // Not for long-term secrets (keys, salts): those come from randomBytes() directly.

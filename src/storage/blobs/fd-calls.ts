@@ -1,8 +1,9 @@
-// Promise forms of the file calls made for every message (the blob writer's, the WAL's sync), over node:fs's
-// callback API on plain descriptors. fs/promises wraps each descriptor in a FileHandle (an
-// object with close tracking and a GC finalizer) and each call in more promise machinery:
-// creating, writing, fdatasyncing and closing a 100 KB file and fsyncing its directory cost
-// the event loop 175-235 us that way, 97-149 us this way (8 files in flight, same disk).
+// Promise forms of the file calls made for every message (the blob writer's, the WAL's sync),
+// over node:fs's callback API on plain descriptors. fs/promises wraps each descriptor in a
+// FileHandle (an object with close tracking and a GC finalizer) and each call in more promise
+// machinery: creating, writing, fdatasyncing and closing a 100 KB file and fsyncing its
+// directory cost the event loop 175-235 us that way, 97-149 us this way (8 files in flight,
+// same disk); one fdatasync 27-40 against 20-30 us.
 
 import * as fs from 'node:fs';
 
@@ -39,4 +40,3 @@ export function fdatasync(fd: number): Promise<void> {
 export function fsync(fd: number): Promise<void> {
   return settle((done) => fs.fsync(fd, (error) => done(error, undefined)));
 }
-

@@ -61,7 +61,7 @@ async function writeOne(path: string, sealed: Uint8Array, syncName: () => Promis
     await named?.catch(() => undefined);
     throw error;
   }
-  closeSync(fd);
+  closeQuietly(fd);
   if (named) {
     await named;
     return true;
@@ -71,11 +71,16 @@ async function writeOne(path: string, sealed: Uint8Array, syncName: () => Promis
   return false;
 }
 
+/**
+ * Closes a blob's descriptor. Its writes are already durable or already failed (O_DSYNC: a
+ * write reports its own I/O error), so a close error has nothing to add; thrown here, it would
+ * leave the directory's fsync unawaited.
+ */
 function closeQuietly(fd: number): void {
   try {
     closeSync(fd);
   } catch {
-    // The write already failed; that error is the one reported.
+    // See above.
   }
 }
 
